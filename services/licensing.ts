@@ -65,7 +65,7 @@ export const MOVES: Readonly<Record<Action, Partial<Record<PersonState, PersonSt
 };
 
 /** Where asking again is harmless: the answer is "already so" and nothing is written. */
-const ALREADY: Readonly<Partial<Record<Action, readonly PersonState[]>>> = {
+export const ALREADY: Readonly<Partial<Record<Action, readonly PersonState[]>>> = {
   apply: ['waiting', 'on_hold'],
   pause: ['on_hold', 'paused'],
   ready: ['waiting', 'paused_ready'],
@@ -75,6 +75,9 @@ const ALREADY: Readonly<Partial<Record<Action, readonly PersonState[]>>> = {
   revoke: ['revoked'],
   expire: ['expired'],
   'admin-revoke': ['revoked'],
+  invite: HOLDERS,
+  'admin-invite': HOLDERS,
+  'admin-restore': HOLDERS,
 };
 
 /** Fields that describe a license; cleared whenever one ends. */
@@ -452,8 +455,8 @@ export class Licensing {
     const settings = await loadSettings(this.models);
     const now = this.clock.now();
     const decide = (current: Person): Decision => {
-      if (isSeatHolder(current.state)) return 'unchanged';
-      this.settled(current, action);
+      const settled = this.settled(current, action);
+      if (settled) return settled;
       if (respectBar && current.barredUntil && current.barredUntil > now) {
         throw new DomainError('barred', `${current.email} may not be invited before ${formatDate(current.barredUntil, settings.timeZone)}.`, {
           barredUntil: current.barredUntil,

@@ -49,7 +49,7 @@ function wholeNumber(name: keyof Settings, value: unknown, min: number, max: num
 export function validateSettings(settings: Settings): void {
   wholeNumber('capacity', settings.capacity, 0, MAX_CAPACITY);
   if (typeof settings.timeZone !== 'string' || !IANAZone.isValidZone(settings.timeZone)) {
-    throw invalidInput(`timeZone must be an IANA time zone such as Europe/Geneva; got ${JSON.stringify(settings.timeZone)}.`, {
+    throw invalidInput(`timeZone must be an IANA time zone such as Europe/Zurich; got ${JSON.stringify(settings.timeZone)}.`, {
       setting: 'timeZone',
     });
   }
@@ -107,7 +107,7 @@ export async function updateSettings(
     throw invalidInput(`Unknown setting ${unknown.join(', ')}. Settings are: ${SETTING_NAMES.join(', ')}.`);
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const stored = await ensureStored(models);
+    const stored = await readStored(models);
     const current = merge(stored);
     const next = { ...current, ...patch };
     validateSettings(next);
@@ -117,7 +117,7 @@ export async function updateSettings(
     }
     if (Object.keys(set).length === 0) return current;
 
-    const target = settingsTarget(models, stored.version);
+    const target = settingsTarget(models, (stored ?? (await createStored(models))).version);
     const committed = await commitChange(models, target, {
       at: by.at,
       actor: by.actor,
@@ -135,9 +135,7 @@ function settingsTarget(models: Models, version: number): VersionedTarget {
   return { subject: SETTINGS_SUBJECT, collection: models.Settings.collection, id: 'settings', version };
 }
 
-async function ensureStored(models: Models): Promise<StoredSettings> {
-  const stored = await readStored(models);
-  if (stored) return stored;
+async function createStored(models: Models): Promise<StoredSettings> {
   try {
     await models.Settings.collection.insertOne({ _id: 'settings', version: 0 } as never);
   } catch (error) {
