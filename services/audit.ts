@@ -3,13 +3,13 @@
 // whose insert won applies it to the document (version N-1 → N). On MongoDB the versioned
 // update alone would do; on FerretDB's SQLite backend an update is a read followed by a
 // rewrite, so the insert is the only step that cannot be won twice (DESIGN.md).
-import type { Collection } from 'mongoose';
+import type { Collection, Types } from 'mongoose';
 import { isDuplicateKeyError, type Actor, type AuditEvent, type Changes, type Models } from '../models/index.js';
 
 export interface VersionedTarget {
   subject: string;
   collection: Collection;
-  id: unknown;
+  id: Types.ObjectId | string;
   /** The version the change was computed from. */
   version: number;
 }
@@ -36,21 +36,41 @@ export async function commitChange(models: Models, target: VersionedTarget, reco
   return true;
 }
 
+/** Whether change N+1 of the subject is recorded while the document is still at N. */
+export async function hasPendingChange(models: Models, target: VersionedTarget): Promise<boolean> {
+  return (await models.AuditEvent.countDocuments({ subject: target.subject, seq: target.version + 1 }, { limit: 1 })) > 0;
+}
+
+/** How long a writer that lost a race leaves the winner to apply its own change. */
+const WINNER_GRACE_MS = 20;
+
 /**
- * Applies a change that was recorded but not applied (its writer lost the race or died
- * between the two steps). Returns whether there was one; the caller then reads again.
+ * Called by a writer that lost the race for change N, or that found change N recorded
+ * but not applied: if the document is still at N-1 after a moment, the winner died
+ * between its two steps, so its recorded change is applied here. The caller then reads
+ * again and decides afresh.
+ *
+ * Waiting first matters on FerretDB, where an update is a read and a later rewrite: a
+ * catch-up racing the winner's own write could otherwise land after the winner had
+ * already moved on. Should that still happen, the document is only behind the log, and
+ * the next change to it catches it up again.
  */
-export async function catchUp(models: Models, target: VersionedTarget): Promise<boolean> {
+export async function catchUp(models: Models, target: VersionedTarget): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, WINNER_GRACE_MS));
+  const behind = await target.collection.countDocuments(filterAt(target), { limit: 1 });
+  if (behind === 0) return;
   const pending = await models.AuditEvent.findOne({ subject: target.subject, seq: target.version + 1 }).lean();
-  if (!pending) return false;
-  await applyChanges(target, pending.changes);
-  return true;
+  if (pending) await applyChanges(target, pending.changes);
+}
+
+function filterAt(target: VersionedTarget): Record<string, unknown> {
+  return { _id: target.id, version: target.version };
 }
 
 async function applyChanges(target: VersionedTarget, changes: Changes): Promise<void> {
   const update: Record<string, unknown> = { $set: { ...changes.set, version: target.version + 1 } };
   if (changes.unset.length > 0) update.$unset = Object.fromEntries(changes.unset.map((field) => [field, '']));
-  await target.collection.updateOne({ _id: target.id as never, version: target.version }, update);
+  await target.collection.updateOne(filterAt(target), update);
 }
 
 /** A subject's events, oldest first. */

@@ -4,7 +4,7 @@
 // operation throws a DomainError and writes nothing.
 import type { Types } from 'mongoose';
 import type { Actor, Models, Person, PersonState } from '../models/index.js';
-import { catchUp, commitChange, personSubject, type VersionedTarget } from './audit.js';
+import { catchUp, commitChange, hasPendingChange, personSubject, type VersionedTarget } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidInput } from './errors.js';
 import { findOrCreatePerson, getPerson, normaliseEmail } from './people.js';
@@ -404,18 +404,23 @@ export class Licensing {
   ): Promise<Outcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const current = await getPerson(this.models, personId);
-      const decision = await decide(current);
-      if (decision === 'unchanged') return { person: current, changed: false };
-      if (!MOVES[action][current.state]) throw new Error(`${action} from ${current.state} is not in the state table`);
-
-      const set = { ...decision.set, state: decision.to };
-      const unset = (decision.unset ?? []).filter((field) => !(field in set));
       const versioned: VersionedTarget = {
         subject: personSubject(current._id),
         collection: this.models.Person.collection,
         id: current._id,
         version: current.version,
       };
+      // Decide only on a document that has every recorded change applied.
+      if (await hasPendingChange(this.models, versioned)) {
+        await catchUp(this.models, versioned);
+        continue;
+      }
+      const decision = await decide(current);
+      if (decision === 'unchanged') return { person: current, changed: false };
+      if (!MOVES[action][current.state]) throw new Error(`${action} from ${current.state} is not in the state table`);
+
+      const set = { ...decision.set, state: decision.to };
+      const unset = (decision.unset ?? []).filter((field) => !(field in set));
       const committed = await commitChange(this.models, versioned, {
         at: this.clock.now(),
         actor,
