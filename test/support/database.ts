@@ -7,6 +7,11 @@ export function setTestDatabaseUri(value: string): void {
   uri = value;
 }
 
+export function testDatabaseUri(): string {
+  if (!uri) throw new Error('the test database has not started (see test/support/rootHooks.ts)');
+  return uri;
+}
+
 /**
  * Gives the calling `describe` block a database of its own, created before its tests
  * and dropped after them. Call the returned function inside a test to get the models.
@@ -14,8 +19,7 @@ export function setTestDatabaseUri(value: string): void {
 export function useTestDatabase(): () => Models {
   let models: Models | undefined;
   before(async function () {
-    if (!uri) throw new Error('the test database has not started (see test/support/rootHooks.ts)');
-    models = await openDatabase(uri, `t_${randomBytes(6).toString('hex')}`);
+    models = await openDatabase(testDatabaseUri(), `t_${randomBytes(6).toString('hex')}`);
   });
   after(async function () {
     if (!models) return;

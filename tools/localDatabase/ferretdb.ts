@@ -45,9 +45,11 @@ async function sourceHash(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
+export const DEFAULT_CACHE_DIR = join(projectRoot, '.cache', 'ferretdb');
+
 /** Builds the wrapper once and returns the binary's path. */
-export async function buildFerretdb(report: (line: string) => void): Promise<string> {
-  const binary = join(projectRoot, '.cache', 'ferretdb', await sourceHash(), 'ferretdb');
+export async function buildFerretdb(cacheDir: string, report: (line: string) => void): Promise<string> {
+  const binary = join(cacheDir, await sourceHash(), 'ferretdb');
   if (existsSync(binary)) return binary;
 
   const version = await goVersion();
@@ -76,8 +78,12 @@ export async function buildFerretdb(report: (line: string) => void): Promise<str
 }
 
 /** Starts FerretDB on a free loopback port with its SQLite files in `dataDir`. */
-export async function startFerretdb(dataDir: string, report: (line: string) => void): Promise<LocalDatabase> {
-  const binary = await buildFerretdb(report);
+export async function startFerretdb(
+  dataDir: string,
+  cacheDir: string,
+  report: (line: string) => void,
+): Promise<LocalDatabase> {
+  const binary = await buildFerretdb(cacheDir, report);
   await mkdir(dataDir, { recursive: true });
 
   // stdin stays a pipe: the wrapper exits when it closes, so it never outlives us.

@@ -1,7 +1,7 @@
 // Finds a MongoDB-compatible database when MONGODB_URI is not set (DESIGN.md, "MongoDB,
 // locally and in tests"): a real mongod first, else FerretDB built from tools/ferretdb.
 import { join } from 'node:path';
-import { MissingGoError, startFerretdb } from './ferretdb.js';
+import { DEFAULT_CACHE_DIR, MissingGoError, startFerretdb } from './ferretdb.js';
 import { startMongod } from './mongod.js';
 
 export interface LocalDatabase {
@@ -15,13 +15,15 @@ export interface LocalDatabaseOptions {
   dataDir?: string;
   /** Scratch folder for a throwaway FerretDB (mongod keeps its own temporary folder). */
   scratchDir: string;
+  /** Where built FerretDB binaries are kept; defaults to the project's .cache/ferretdb. */
+  ferretdbCacheDir?: string;
   report: (line: string) => void;
 }
 
 export class NoLocalDatabaseError extends Error {}
 
 export async function startLocalDatabase(options: LocalDatabaseOptions): Promise<LocalDatabase> {
-  const { dataDir, scratchDir, report } = options;
+  const { dataDir, scratchDir, report, ferretdbCacheDir = DEFAULT_CACHE_DIR } = options;
   let mongodProblem: string;
   try {
     const database = await startMongod(dataDir && join(dataDir, 'mongod'));
@@ -33,7 +35,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
 
   try {
     const ferretDir = join(dataDir ?? scratchDir, 'ferretdb');
-    const database = await startFerretdb(ferretDir, report);
+    const database = await startFerretdb(ferretDir, ferretdbCacheDir, report);
     report(`database: FerretDB v1.24.2 (SQLite) with data in ${ferretDir}; no mongod: ${mongodProblem}`);
     return database;
   } catch (error) {

@@ -6,7 +6,13 @@ import type { LocalDatabase } from './index.js';
 
 export async function startMongod(dataDir: string | undefined): Promise<LocalDatabase> {
   process.env.MONGOMS_MAX_RETRIES ??= '1';
-  const systemBinary = await MongoBinary.getPath();
+  let systemBinary: string;
+  try {
+    systemBinary = await MongoBinary.getPath();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new Error(`no mongod binary on this machine, and downloading one failed${code ? ` (${code})` : ''}`, { cause: error });
+  }
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const server = await MongoMemoryServer.create({
     binary: { systemBinary },

@@ -1,0 +1,59 @@
+// Configuration, read and checked once at start-up. A missing or bad setting stops the
+// process with one line that names the variable and says what it expects.
+import { LOG_LEVELS, type LogLevel } from '../services/log.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset: a local database is found or started (tools/localDatabase). */
+  mongodbUri?: string;
+  /** Where the local database keeps its data between runs. */
+  dataDir: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`${name} must be a port number from 0 to 65535; got "${raw}".`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${raw}".`);
+  return raw as T;
+}
+
+function mongodbUri(env: Env): string | undefined {
+  const raw = optional(env, 'MONGODB_URI');
+  if (raw !== undefined && !/^mongodb(\+srv)?:\/\/[^/\s]+/.test(raw)) {
+    // The value itself is not echoed: it may hold a password.
+    throw new ConfigError('MONGODB_URI must be a MongoDB connection string starting with mongodb:// or mongodb+srv://.');
+  }
+  return raw;
+}
+
+export function readConfig(env: Env = process.env): Config {
+  const uri = mongodbUri(env);
+  return {
+    port: port(env, 'PORT', 3978),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    ...(uri ? { mongodbUri: uri } : {}),
+    dataDir: optional(env, 'DATA_DIR') ?? '.data',
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
