@@ -47,9 +47,10 @@ export async function getPerson(models: Models, personId: Types.ObjectId | strin
   return person;
 }
 
-export async function getPersonByEmail(models: Models, email: string): Promise<Person> {
-  const person = await findPersonByEmail(models, normaliseEmail(email));
-  if (!person) throw new DomainError('not-found', `Nobody with the address ${normaliseEmail(email)} is known here.`);
+export async function getPersonByEmail(models: Models, raw: string): Promise<Person> {
+  const email = normaliseEmail(raw);
+  const person = await findPersonByEmail(models, email);
+  if (!person) throw new DomainError('not-found', `Nobody with the address ${email} is known here.`);
   return person;
 }
 

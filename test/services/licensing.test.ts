@@ -408,6 +408,19 @@ describe('licensing', () => {
       expect(error.code).to.equal('invalid-input');
     });
 
+    it('lowering capacity below the holders revokes nobody and invites nobody until they fall below it', async () => {
+      const holders = [await fresh('active'), await fresh('active'), await fresh('active')];
+      const waiting = await fresh('waiting');
+      await updateSettings(db(), { capacity: 2 }, { actor: admin, at: clock.now() });
+      expect(await db().Person.countDocuments({ state: 'active' })).to.equal(3);
+      expect((await refusal(licensing.invite(waiting._id, system))).code).to.equal('no-seat');
+      await licensing.release(holders[0]!._id, self(holders[0]!));
+      expect((await refusal(licensing.invite(waiting._id, system))).code).to.equal('no-seat');
+      await licensing.release(holders[1]!._id, self(holders[1]!));
+      expect((await licensing.invite(waiting._id, system)).person.state).to.equal('invited');
+      expect(await db().Seat.countDocuments()).to.equal(2);
+    });
+
     it('refuses to invite when every seat is taken, holding no seat', async () => {
       await updateSettings(db(), { capacity: 1 }, { actor: admin, at: clock.now() });
       await fresh('invited');
