@@ -4,7 +4,7 @@
 // update alone would do; on FerretDB's SQLite backend an update is a read followed by a
 // rewrite, so the insert is the only step that cannot be won twice (DESIGN.md).
 import type { Collection, Types } from 'mongoose';
-import { isDuplicateKeyError, type Actor, type AuditEvent, type Changes, type Models } from '../models/index.js';
+import { isDuplicateKeyError, type AuditEvent, type Changes, type Models } from '../models/index.js';
 
 export interface VersionedTarget {
   subject: string;
@@ -14,15 +14,8 @@ export interface VersionedTarget {
   version: number;
 }
 
-export interface ChangeRecord {
-  at: Date;
-  actor: Actor;
-  action: string;
-  from?: string;
-  to?: string;
-  reason?: string;
-  changes: Changes;
-}
+/** An audit event before the ledger gives it its subject and sequence number. */
+export type ChangeRecord = Omit<AuditEvent, '_id' | 'subject' | 'seq'>;
 
 /** Records and applies one change. False when another writer got to this version first. */
 export async function commitChange(models: Models, target: VersionedTarget, record: ChangeRecord): Promise<boolean> {

@@ -64,8 +64,11 @@ export const MOVES: Readonly<Record<Action, Partial<Record<PersonState, PersonSt
   'admin-restore': { revoked: 'invited' },
 };
 
-/** Where asking again is harmless: the answer is "already so" and nothing is written. */
-export const ALREADY: Readonly<Partial<Record<Action, readonly PersonState[]>>> = {
+/**
+ * Where the action quietly changes nothing: the person is already where it leads (so a
+ * repeated request is harmless), or, for activity, holds no license to keep alive.
+ */
+export const NO_CHANGE: Readonly<Partial<Record<Action, readonly PersonState[]>>> = {
   apply: ['waiting', 'on_hold'],
   pause: ['on_hold', 'paused'],
   ready: ['waiting', 'paused_ready'],
@@ -78,6 +81,7 @@ export const ALREADY: Readonly<Partial<Record<Action, readonly PersonState[]>>> 
   invite: HOLDERS,
   'admin-invite': HOLDERS,
   'admin-restore': HOLDERS,
+  activity: NOT_HOLDING,
 };
 
 /** Fields that describe a license; cleared whenever one ends. */
@@ -122,6 +126,8 @@ interface Move {
   unset?: string[];
 }
 type Decision = Move | 'unchanged';
+/** What an operation does from a state the state table allows. */
+type Decider = (current: Person) => Decision | Promise<Decision>;
 
 export interface Outcome {
   person: Person;
@@ -173,8 +179,6 @@ export class Licensing {
     const now = this.clock.now();
     const person = await findOrCreatePerson(this.models, email, now, input.displayName);
     return this.change(person._id, 'apply', actor, undefined, async (current) => {
-      const settled = this.settled(current, 'apply');
-      if (settled) return settled;
       if (current.barredUntil && current.barredUntil > now) {
         throw new DomainError(
           'barred',
@@ -196,8 +200,6 @@ export class Licensing {
   async pause(personId: Types.ObjectId, actor: Actor, reason?: string): Promise<Outcome> {
     const now = this.clock.now();
     return this.endingLicense(personId, 'pause', actor, reason, (current) => {
-      const settled = this.settled(current, 'pause');
-      if (settled) return settled;
       if (current.state === 'waiting') return { to: 'on_hold', set: { pausedAt: now } };
       if (current.state === 'paused_ready') return { to: 'paused', unset: ['ticket', 'readyAt'] };
       return { to: 'paused', set: { pausedAt: now }, unset: LICENSE_FIELDS };
@@ -208,8 +210,6 @@ export class Licensing {
   async ready(personId: Types.ObjectId, actor: Actor, reason?: string): Promise<Outcome> {
     const now = this.clock.now();
     return this.change(personId, 'ready', actor, reason, async (current) => {
-      const settled = this.settled(current, 'ready');
-      if (settled) return settled;
       if (current.state === 'on_hold') return { to: 'waiting', unset: ['pausedAt'] };
       const ticket = await issueTicket(this.models, current._id, now);
       return { to: 'paused_ready', set: { ticket, readyAt: now } };
@@ -217,16 +217,15 @@ export class Licensing {
   }
 
   async withdraw(personId: Types.ObjectId, actor: Actor, reason?: string): Promise<Outcome> {
-    return this.change(personId, 'withdraw', actor, reason, (current) => {
-      return this.settled(current, 'withdraw') ?? { to: 'withdrawn', unset: QUEUE_FIELDS };
-    });
+    return this.change(personId, 'withdraw', actor, reason, () => ({ to: 'withdrawn', unset: QUEUE_FIELDS }));
   }
 
   /** "I don't need it any more": the license, or the right to be re-invited, is given up for good. */
   async release(personId: Types.ObjectId, actor: Actor, reason?: string): Promise<Outcome> {
-    return this.endingLicense(personId, 'release', actor, reason, (current) => {
-      return this.settled(current, 'release') ?? { to: 'released', unset: [...LICENSE_FIELDS, ...QUEUE_FIELDS] };
-    });
+    return this.endingLicense(personId, 'release', actor, reason, () => ({
+      to: 'released',
+      unset: [...LICENSE_FIELDS, ...QUEUE_FIELDS],
+    }));
   }
 
   // ---- jobs --------------------------------------------------------------------------
@@ -245,7 +244,6 @@ export class Licensing {
     }
     const settings = await loadSettings(this.models);
     return this.change(personId, 'activity', actor, undefined, (current) => {
-      if (!isSeatHolder(current.state)) return 'unchanged';
       // Older news than what is known, or activity from before this license, changes nothing.
       if (current.lastActivityAt && at <= current.lastActivityAt) return 'unchanged';
       if (current.invitedAt && at < current.invitedAt) return 'unchanged';
@@ -262,8 +260,6 @@ export class Licensing {
     const now = this.clock.now();
     const settings = await loadSettings(this.models);
     return this.change(personId, 'warn', actor, undefined, (current) => {
-      const settled = this.settled(current, 'warn');
-      if (settled) return settled;
       const base = activityBase(current);
       if (!base || now < inactivityDeadlines(base, settings).warnAt) return 'unchanged';
       return { to: 'warned', set: { warnedAt: now } };
@@ -275,8 +271,6 @@ export class Licensing {
     const now = this.clock.now();
     const settings = await loadSettings(this.models);
     return this.endingLicense(personId, 'revoke', actor, undefined, (current) => {
-      const settled = this.settled(current, 'revoke');
-      if (settled) return settled;
       const base = activityBase(current);
       if (!base || !current.warnedAt || now < revocationDueAt(base, current.warnedAt, settings)) return 'unchanged';
       return {
@@ -291,8 +285,6 @@ export class Licensing {
   async expireLicense(personId: Types.ObjectId, actor: Actor): Promise<Outcome> {
     const now = this.clock.now();
     return this.endingLicense(personId, 'expire', actor, undefined, (current) => {
-      const settled = this.settled(current, 'expire');
-      if (settled) return settled;
       if (current.licenseEndsAt && now <= current.licenseEndsAt) return 'unchanged';
       return { to: 'expired', unset: LICENSE_FIELDS };
     });
@@ -312,15 +304,11 @@ export class Licensing {
     const why = requireReason(reason);
     const now = this.clock.now();
     const settings = await loadSettings(this.models);
-    return this.endingLicense(personId, 'admin-revoke', actor, why, (current) => {
-      return (
-        this.settled(current, 'admin-revoke') ?? {
-          to: 'revoked',
-          set: { revokedAt: now, barredUntil: startOfNextYear(now, settings.timeZone) },
-          unset: [...LICENSE_FIELDS, ...QUEUE_FIELDS],
-        }
-      );
-    });
+    return this.endingLicense(personId, 'admin-revoke', actor, why, () => ({
+      to: 'revoked',
+      set: { revokedAt: now, barredUntil: startOfNextYear(now, settings.timeZone) },
+      unset: [...LICENSE_FIELDS, ...QUEUE_FIELDS],
+    }));
   }
 
   /** Undoes a revocation: the license is granted again and the bar lifted. */
@@ -381,17 +369,19 @@ export class Licensing {
   // ---- the machinery -----------------------------------------------------------------
 
   /**
-   * Undefined when `action` may proceed from the person's state; 'unchanged' when the
-   * person is already where it leads; otherwise a `wrong-state` refusal.
+   * The state table's answer before the operation's own: 'unchanged' for NO_CHANGE,
+   * a `wrong-state` refusal for a state the action cannot start from, else `decide`.
    */
-  private settled(person: Person, action: Action): 'unchanged' | undefined {
-    if (ALREADY[action]?.includes(person.state)) return 'unchanged';
-    if (MOVES[action][person.state]) return undefined;
-    throw new DomainError(
-      'wrong-state',
-      `Cannot ${ACTION_WORDS[action]} for ${person.email}: they are ${STATE_WORDS[person.state]}.`,
-      { action, state: person.state },
-    );
+  private async decideFor(action: Action, current: Person, decide: Decider): Promise<Decision> {
+    if (NO_CHANGE[action]?.includes(current.state)) return 'unchanged';
+    if (!MOVES[action][current.state]) {
+      throw new DomainError(
+        'wrong-state',
+        `Cannot ${ACTION_WORDS[action]} for ${current.email}: they are ${STATE_WORDS[current.state]}.`,
+        { action, state: current.state },
+      );
+    }
+    return decide(current);
   }
 
   /** Records and applies what `decide` says, re-reading and deciding again if another change got in first. */
@@ -400,7 +390,7 @@ export class Licensing {
     action: Action,
     actor: Actor,
     reason: string | undefined,
-    decide: (current: Person) => Decision | Promise<Decision>,
+    decide: Decider,
   ): Promise<Outcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const current = await getPerson(this.models, personId);
@@ -415,9 +405,8 @@ export class Licensing {
         await catchUp(this.models, versioned);
         continue;
       }
-      const decision = await decide(current);
+      const decision = await this.decideFor(action, current, decide);
       if (decision === 'unchanged') return { person: current, changed: false };
-      if (!MOVES[action][current.state]) throw new Error(`${action} from ${current.state} is not in the state table`);
 
       const set = { ...decision.set, state: decision.to };
       const unset = (decision.unset ?? []).filter((field) => !(field in set));
@@ -442,7 +431,7 @@ export class Licensing {
     action: Action,
     actor: Actor,
     reason: string | undefined,
-    decide: (current: Person) => Decision | Promise<Decision>,
+    decide: Decider,
   ): Promise<Outcome> {
     const outcome = await this.change(personId, action, actor, reason, decide);
     if (!isSeatHolder(outcome.person.state)) await freeSeat(this.models, outcome.person._id);
@@ -460,8 +449,6 @@ export class Licensing {
     const settings = await loadSettings(this.models);
     const now = this.clock.now();
     const decide = (current: Person): Decision => {
-      const settled = this.settled(current, action);
-      if (settled) return settled;
       if (respectBar && current.barredUntil && current.barredUntil > now) {
         throw new DomainError('barred', `${current.email} may not be invited before ${formatDate(current.barredUntil, settings.timeZone)}.`, {
           barredUntil: current.barredUntil,
@@ -475,8 +462,8 @@ export class Licensing {
     };
 
     // Check before taking a seat, so a refusal never holds one even briefly.
-    const before = decide(await getPerson(this.models, personId));
-    if (before === 'unchanged') return { person: await getPerson(this.models, personId), changed: false };
+    const person = await getPerson(this.models, personId);
+    if ((await this.decideFor(action, person, decide)) === 'unchanged') return { person, changed: false };
     const seat = await takeSeat(this.models, personId, settings.capacity, now);
     if (seat === undefined) {
       throw new DomainError('no-seat', `All ${settings.capacity} licenses are taken.`, { capacity: settings.capacity });
