@@ -1,8 +1,11 @@
-// `npm start`: configuration, the database (MONGODB_URI or a local one), the HTTP server,
-// and a clean stop on SIGINT/SIGTERM.
+// `npm start`: configuration, the database (MONGODB_URI or a local one), the scheduled
+// jobs, the HTTP server, and a clean stop on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { startScheduler } from '../jobs/scheduler.js';
 import { openDatabase } from '../models/index.js';
+import { systemClock } from '../services/clock.js';
+import { Licensing } from '../services/licensing.js';
 import { createLogger, type Logger } from '../services/log.js';
 import { startLocalDatabase, type LocalDatabase } from '../tools/localDatabase/index.js';
 import { ConfigError, readConfig, type Config } from './config.js';
@@ -44,6 +47,8 @@ async function main(): Promise<void> {
 
   const { uri, local } = await database(config, log);
   const models = await openDatabase(uri, databaseName(uri));
+  const licensing = new Licensing(models, systemClock);
+  const scheduler = await startScheduler({ models, clock: systemClock, licensing, log });
   const server = createServer({ models, log });
   await new Promise<void>((ready) => server.listen(config.port, config.host, ready));
   log.info('server.listening', { url: server.url });
@@ -54,6 +59,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('server.stopping', { signal });
     await new Promise<void>((closed) => server.close(() => closed()));
+    await scheduler.stop();
     await models.connection.close();
     await local?.stop();
     log.info('server.stopped');

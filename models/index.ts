@@ -4,6 +4,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { auditEventSchema } from './auditEvent.js';
 import { contactSchema } from './contact.js';
+import { noticeSchema } from './notice.js';
 import { personSchema } from './person.js';
 import { queueTicketSchema } from './queueTicket.js';
 import { seatSchema } from './seat.js';
@@ -12,6 +13,7 @@ import { turnoverRunSchema } from './turnoverRun.js';
 
 export * from './auditEvent.js';
 export * from './contact.js';
+export * from './notice.js';
 export * from './person.js';
 export * from './queueTicket.js';
 export * from './seat.js';
@@ -28,6 +30,7 @@ export function createModels(connection: Connection) {
     Settings: connection.model('Settings', settingsSchema),
     TurnoverRun: connection.model('TurnoverRun', turnoverRunSchema),
     Contact: connection.model('Contact', contactSchema),
+    Notice: connection.model('Notice', noticeSchema),
   };
 }
 export type Models = ReturnType<typeof createModels>;
@@ -42,9 +45,7 @@ export async function openDatabase(uri: string, dbName?: string): Promise<Models
   });
   await connection.asPromise();
   const models = createModels(connection);
-  for (const model of Object.values(models)) {
-    if (typeof model === 'function') await model.createIndexes();
-  }
+  for (const model of Object.values(connection.models)) await model.createIndexes();
   return models;
 }
 

@@ -13,6 +13,10 @@ export interface StoredSettings {
   turnoverLastDay?: number;
   resumeAheadOfWaitlist?: boolean;
   allowedEmailDomains?: string[];
+  turnoverSchedule?: string;
+  inactivitySchedule?: string;
+  yearEndSchedule?: string;
+  activitySyncSchedule?: string;
 }
 
 export const settingsSchema = new Schema<StoredSettings>(
@@ -28,6 +32,10 @@ export const settingsSchema = new Schema<StoredSettings>(
     turnoverLastDay: Number,
     resumeAheadOfWaitlist: Boolean,
     allowedEmailDomains: { type: [String], default: undefined },
+    turnoverSchedule: String,
+    inactivitySchedule: String,
+    yearEndSchedule: String,
+    activitySyncSchedule: String,
   },
   { collection: 'settings', versionKey: false, autoIndex: false },
 );

@@ -6,6 +6,8 @@ export interface TurnoverRun {
   _id: string;
   startedAt: Date;
   finishedAt?: Date;
+  /** What the run did, for the admin console: counts and who was skipped and why. */
+  summary?: Record<string, unknown>;
 }
 
 export const turnoverRunSchema = new Schema<TurnoverRun>(
@@ -13,6 +15,7 @@ export const turnoverRunSchema = new Schema<TurnoverRun>(
     _id: { type: String, required: true },
     startedAt: { type: Date, required: true },
     finishedAt: Date,
+    summary: Schema.Types.Mixed,
   },
   { collection: 'turnover_runs', versionKey: false, autoIndex: false },
 );

@@ -4,3 +4,24 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock that stands still until told otherwise: for tests and for the what-if simulator. */
+export class ManualClock implements Clock {
+  private current: Date;
+
+  constructor(start: string | Date) {
+    this.current = new Date(start);
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  set(at: string | Date): void {
+    this.current = new Date(at);
+  }
+
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}

@@ -47,9 +47,9 @@ export const SEAT_GRACE_MS = 10 * 60 * 1000;
 /**
  * Frees seats whose person holds no license (a grant that died half way, or a license
  * that ended before its seat was freed). Young seats are left alone: their grant may
- * still be under way. Returns the seat numbers freed.
+ * still be under way. Returns the seat numbers freed (or, in a dry run, that would be).
  */
-export async function freeLeftoverSeats(models: Models, now: Date): Promise<number[]> {
+export async function freeLeftoverSeats(models: Models, now: Date, { dryRun = false } = {}): Promise<number[]> {
   const seats = await models.Seat.find({ takenAt: { $lt: new Date(now.getTime() - SEAT_GRACE_MS) } }).lean<Seat[]>();
   if (seats.length === 0) return [];
   const people = await models.Person.find(
@@ -60,7 +60,7 @@ export async function freeLeftoverSeats(models: Models, now: Date): Promise<numb
   const freed: number[] = [];
   for (const seat of seats) {
     if (holding.has(seat.personId.toString())) continue;
-    await models.Seat.deleteOne({ _id: seat._id, personId: seat.personId });
+    if (!dryRun) await models.Seat.deleteOne({ _id: seat._id, personId: seat.personId });
     freed.push(seat._id);
   }
   return freed;

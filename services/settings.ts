@@ -1,5 +1,6 @@
 // The policy settings: defaults in one place, overrides stored in the database,
 // every change validated and recorded like any other change.
+import { CronExpressionParser } from 'cron-parser';
 import { IANAZone } from 'luxon';
 import { isDuplicateKeyError, type Actor, type Models, type StoredSettings } from '../models/index.js';
 import { catchUp, commitChange, SETTINGS_SUBJECT, type VersionedTarget } from './audit.js';
@@ -21,7 +22,14 @@ export interface Settings {
   resumeAheadOfWaitlist: boolean;
   /** When not empty, only addresses at these domains may apply. */
   allowedEmailDomains: string[];
+  /** When each job runs: cron expressions in the org time zone. Turnover acts only inside its window. */
+  turnoverSchedule: string;
+  inactivitySchedule: string;
+  yearEndSchedule: string;
+  activitySyncSchedule: string;
 }
+
+export const JOB_SCHEDULE_SETTINGS = ['turnoverSchedule', 'inactivitySchedule', 'yearEndSchedule', 'activitySyncSchedule'] as const;
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   capacity: 300,
@@ -33,6 +41,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   turnoverLastDay: 7,
   resumeAheadOfWaitlist: true,
   allowedEmailDomains: [],
+  turnoverSchedule: '0 6 * * *',
+  inactivitySchedule: '0 7 * * *',
+  yearEndSchedule: '5 0 * * *',
+  activitySyncSchedule: '0 5 * * *',
 });
 
 const MAX_CAPACITY = 100_000;
@@ -72,6 +84,17 @@ export function validateSettings(settings: Settings): void {
     throw invalidInput('allowedEmailDomains must be a list of lower-case domains such as example.org.', {
       setting: 'allowedEmailDomains',
     });
+  }
+  for (const name of JOB_SCHEDULE_SETTINGS) {
+    const expression = settings[name];
+    try {
+      if (typeof expression !== 'string' || expression.trim().split(/\s+/).length !== 5) throw new Error('five fields');
+      CronExpressionParser.parse(expression, { tz: settings.timeZone });
+    } catch {
+      throw invalidInput(`${name} must be a cron expression with five fields, such as "0 6 * * *" (06:00 every day); got ${JSON.stringify(expression)}.`, {
+        setting: name,
+      });
+    }
   }
 }
 

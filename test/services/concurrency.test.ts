@@ -10,7 +10,7 @@ import { SEAT_HOLDER_STATES } from '../../services/policy.js';
 import { waitlistPosition } from '../../services/queue.js';
 import { freeLeftoverSeats, SEAT_GRACE_MS, takeSeat } from '../../services/seats.js';
 import { loadSettings, updateSettings } from '../../services/settings.js';
-import { FakeClock } from '../support/clock.js';
+import { ManualClock } from '../../services/clock.js';
 import { clearDatabase, useTestDatabase } from '../support/database.js';
 import { admin, bringTo, self, system } from '../support/licensing.js';
 
@@ -37,7 +37,7 @@ async function expectConsistentWithLog(models: Models, personId: Types.ObjectId)
 
 describe('licensing under concurrency', () => {
   const db = useTestDatabase();
-  const clock = new FakeClock(NOW);
+  const clock = new ManualClock(NOW);
   let licensing: Licensing;
 
   beforeEach(async () => {

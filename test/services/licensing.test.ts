@@ -7,7 +7,7 @@ import { Licensing, MOVES, NO_CHANGE, type Action } from '../../services/licensi
 import { getPerson, getPersonByEmail } from '../../services/people.js';
 import { SEAT_HOLDER_STATES } from '../../services/policy.js';
 import { updateSettings } from '../../services/settings.js';
-import { FakeClock } from '../support/clock.js';
+import { ManualClock } from '../../services/clock.js';
 import { clearDatabase, useTestDatabase } from '../support/database.js';
 import { admin, bringTo, operations, self, snapshot, system } from '../support/licensing.js';
 
@@ -25,7 +25,7 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 
 describe('licensing', () => {
   const db = useTestDatabase();
-  const clock = new FakeClock(NOW);
+  const clock = new ManualClock(NOW);
   let licensing: Licensing;
   let counter = 0;
   const fresh = (state: PersonState) =>

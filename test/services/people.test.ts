@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { findContact, findOrCreatePerson, findPersonIdByTeamsUser, normaliseEmail, saveTeamsContact } from '../../services/people.js';
-import { FakeClock } from '../support/clock.js';
+import { ManualClock } from '../../services/clock.js';
 import { clearDatabase, useTestDatabase } from '../support/database.js';
 
 describe('people', () => {
@@ -17,7 +17,7 @@ describe('people', () => {
 
   describe('in the database', () => {
     const db = useTestDatabase();
-    const clock = new FakeClock('2027-06-15T10:00:00Z');
+    const clock = new ManualClock('2027-06-15T10:00:00Z');
     beforeEach(() => clearDatabase(db()));
 
     it('creating the same person from ten requests at once makes one', async () => {

@@ -125,6 +125,9 @@ describe('policy', () => {
       ['turnoverLastDay', 31],
       ['resumeAheadOfWaitlist', 'yes'],
       ['allowedEmailDomains', ['Not A Domain']],
+      ['turnoverSchedule', 'every day'],
+      ['inactivitySchedule', '61 * * * *'],
+      ['yearEndSchedule', '0 0 * * * *'],
     ] as const) {
       it(`refuses ${name} = ${JSON.stringify(value)} and names the setting`, () => {
         expect(() => validateSettings(settings({ [name]: value } as Partial<Settings>)))

@@ -3,14 +3,14 @@
 import type { Actor, Models, Person, PersonState } from '../../models/index.js';
 import type { Action, Licensing, Outcome } from '../../services/licensing.js';
 import { findOrCreatePerson, getPerson } from '../../services/people.js';
-import type { FakeClock } from './clock.js';
+import type { ManualClock } from '../../services/clock.js';
 
 export const system: Actor = { kind: 'system', id: 'test' };
 export const admin: Actor = { kind: 'admin', id: 'U_ADMIN' };
 export const self = (person: Pick<Person, 'email'>): Actor => ({ kind: 'person', id: person.email });
 
 /** Every operation, called the way its real caller calls it. */
-export function operations(licensing: Licensing, clock: FakeClock): Record<Action, (person: Person) => Promise<Outcome>> {
+export function operations(licensing: Licensing, clock: ManualClock): Record<Action, (person: Person) => Promise<Outcome>> {
   return {
     apply: (p) => licensing.apply({ email: p.email }, self(p)),
     pause: (p) => licensing.pause(p._id, self(p)),
@@ -35,7 +35,7 @@ export function operations(licensing: Licensing, clock: FakeClock): Record<Actio
 export async function bringTo(
   state: PersonState,
   email: string,
-  context: { models: Models; licensing: Licensing; clock: FakeClock; now: string },
+  context: { models: Models; licensing: Licensing; clock: ManualClock; now: string },
 ): Promise<Person> {
   const { models, licensing, clock, now } = context;
   const year = new Date(now).getUTCFullYear();

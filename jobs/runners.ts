@@ -1,0 +1,38 @@
+// The jobs by name, with the setting that says when each runs. The scheduler, the admin
+// CLI, the Slack console and the what-if simulator all run jobs through this table.
+import type { Settings } from '../services/settings.js';
+import type { JobContext, RunOptions } from './context.js';
+import { runInactivity, type InactivityReport } from './inactivity.js';
+import { runTurnover, type TurnoverReport } from './turnover.js';
+import { runYearEnd, type YearEndReport } from './yearEnd.js';
+
+export type JobReport = TurnoverReport | InactivityReport | YearEndReport;
+
+export const JOBS = {
+  turnover: { run: runTurnover, schedule: 'turnoverSchedule' },
+  inactivity: { run: runInactivity, schedule: 'inactivitySchedule' },
+  'year-end': { run: runYearEnd, schedule: 'yearEndSchedule' },
+} as const satisfies Record<string, { run: (ctx: JobContext, options: RunOptions) => Promise<JobReport>; schedule: keyof Settings }>;
+
+export type JobName = keyof typeof JOBS;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
+
+export function runJob(name: JobName, ctx: JobContext, options: RunOptions): Promise<JobReport> {
+  return JOBS[name].run(ctx, options);
+}
+
+/** A one-line account of a report, for logs. */
+export function summarize(report: JobReport): Record<string, unknown> {
+  switch (report.job) {
+    case 'turnover':
+      return { job: report.job, outcome: report.outcome, month: report.month, invited: report.invited.length, skipped: report.skipped.length };
+    case 'inactivity':
+      return { job: report.job, warned: report.warned.length, revoked: report.revoked.length };
+    case 'year-end':
+      return { job: report.job, expired: report.expired.length };
+  }
+}
