@@ -1,0 +1,197 @@
+// Learning activity from a report an admin exported from Coursera: the membership
+// report ("Latest Program Activity Date") or the usage report ("Last Course Activity
+// Time", one row per course). Headers match whatever their case and spacing; each
+// person's latest activity is what counts. Applying is idempotent (older or equal news
+// changes nothing), so a file imported twice, or again after an interrupted import,
+// changes nothing more.
+import { parse } from 'csv-parse';
+import { Readable } from 'node:stream';
+import type { Actor, Models, Person } from '../models/index.js';
+import { DomainError, invalidInput } from './errors.js';
+import type { Licensing } from './licensing.js';
+import { normaliseEmail } from './people.js';
+import { isSeatHolder } from './policy.js';
+
+const EMAIL_HEADERS = ['email', 'email address'];
+const ACTIVITY_HEADERS = ['latest program activity date', 'last course activity time', 'last activity', 'last activity at'];
+/** How many examples of each kind of problem a report lists; the counts are always complete. */
+const EXAMPLES = 20;
+
+export interface ImportReport {
+  rows: number;
+  /** Holders whose last activity moved forward. */
+  applied: number;
+  /** Holders for whom the file said nothing newer than what was known. */
+  unchanged: number;
+  /** Rows with no activity date (enrolled, never started): nothing to apply. */
+  noActivity: number;
+  /** Known people without a license: activity does not matter for them. */
+  notHolding: number;
+  unmatched: { count: number; examples: string[] };
+  malformed: { count: number; examples: { line: number; reason: string }[] };
+  dryRun: boolean;
+}
+
+function headerKey(header: string): string {
+  return header.replace(/^\uFEFF/, '').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * A report's timestamp: ISO 8601, or "YYYY-MM-DD[ HH:MM[:SS]]" as Coursera writes them,
+ * which is UTC. Anything else is a malformed row rather than a guess.
+ */
+export function parseReportTime(raw: string): Date | undefined {
+  const value = raw.trim();
+  const plain = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?( ?(?:UTC|Z))?$/.exec(value);
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)$/.test(value);
+  if (!plain && !iso) return undefined;
+  const at = plain
+    ? new Date(Date.UTC(+plain[1]!, +plain[2]! - 1, +plain[3]!, +(plain[4] ?? 0), +(plain[5] ?? 0), +(plain[6] ?? 0)))
+    : new Date(value);
+  if (Number.isNaN(at.getTime())) return undefined;
+  // Date.UTC rolls 2027-02-31 over into March and month 13 into January: refuse what does not exist.
+  if (plain) {
+    const fields = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds()];
+    if (fields.some((field, index) => field !== +(plain[index + 1] ?? 0))) return undefined;
+  }
+  return at;
+}
+
+export async function importActivity(
+  models: Models,
+  licensing: Licensing,
+  input: Readable | string | Buffer,
+  { actor, dryRun = false }: { actor: Actor; dryRun?: boolean },
+): Promise<ImportReport> {
+  const report: ImportReport = {
+    rows: 0,
+    applied: 0,
+    unchanged: 0,
+    noActivity: 0,
+    notHolding: 0,
+    unmatched: { count: 0, examples: [] },
+    malformed: { count: 0, examples: [] },
+    dryRun,
+  };
+  const malformed = (line: number, reason: string) => {
+    report.malformed.count += 1;
+    if (report.malformed.examples.length < EXAMPLES) report.malformed.examples.push({ line, reason });
+  };
+
+  const latest = await readLatestActivity(input, report, malformed);
+  if (latest.size === 0) return report;
+
+  const byEmail = await peopleByEmail(models, [...latest.keys()]);
+  for (const [email, at] of latest) {
+    const person = byEmail.get(email);
+    if (!person) {
+      report.unmatched.count += 1;
+      if (report.unmatched.examples.length < EXAMPLES) report.unmatched.examples.push(email);
+      continue;
+    }
+    if (!isSeatHolder(person.state)) {
+      report.notHolding += 1;
+      continue;
+    }
+    if (dryRun) {
+      const newer = !person.lastActivityAt || at > person.lastActivityAt;
+      if (newer && (!person.invitedAt || at >= person.invitedAt)) report.applied += 1;
+      else report.unchanged += 1;
+      continue;
+    }
+    try {
+      const { changed } = await licensing.recordActivity(person._id, at, actor);
+      if (changed) report.applied += 1;
+      else report.unchanged += 1;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      malformed(0, `${email}: ${error.message}`);
+    }
+  }
+  return report;
+}
+
+const LOOKUP_CHUNK = 1000;
+
+async function peopleByEmail(models: Models, emails: string[]): Promise<Map<string, Person>> {
+  const byEmail = new Map<string, Person>();
+  for (let start = 0; start < emails.length; start += LOOKUP_CHUNK) {
+    const chunk = emails.slice(start, start + LOOKUP_CHUNK);
+    for (const person of await models.Person.find({ email: { $in: chunk } }).lean<Person[]>()) byEmail.set(person.email, person);
+  }
+  return byEmail;
+}
+
+/** Reads the file into each address's latest activity, counting rows and problems on the way. */
+async function readLatestActivity(
+  input: Readable | string | Buffer,
+  report: ImportReport,
+  malformed: (line: number, reason: string) => void,
+): Promise<Map<string, Date>> {
+  const latest = new Map<string, Date>();
+  let emailColumn: string | undefined;
+  let activityColumn: string | undefined;
+
+  const parser = (typeof input === 'string' || Buffer.isBuffer(input) ? Readable.from([input]) : input).pipe(
+    parse({
+      bom: true,
+      columns: (headers: string[]) => {
+        const keys = headers.map(headerKey);
+        emailColumn = keys.find((key) => EMAIL_HEADERS.includes(key));
+        activityColumn = keys.find((key) => ACTIVITY_HEADERS.includes(key));
+        if (!emailColumn || !activityColumn) {
+          throw invalidInput(
+            `This file is not a Coursera membership or usage report: it needs an "Email" column and a "Latest Program Activity Date" or "Last Course Activity Time" column. Its columns are: ${headers.join(', ') || 'none'}.`,
+          );
+        }
+        return keys;
+      },
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      info: true,
+      on_skip: (error) => {
+        report.rows += 1;
+        malformed(Number(error?.lines ?? 0), error?.message ?? 'unreadable row');
+        return undefined;
+      },
+    }),
+  );
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+      report.rows += 1;
+      const rawEmail = record[emailColumn!]?.trim() ?? '';
+      if (record[activityColumn!] === undefined) {
+        malformed(info.lines, 'the row ends before the activity column');
+        continue;
+      }
+      const rawActivity = record[activityColumn!]!.trim();
+      let email: string;
+      try {
+        email = normaliseEmail(rawEmail);
+      } catch {
+        malformed(info.lines, rawEmail ? `"${rawEmail.slice(0, 80)}" is not an email address` : 'no email address');
+        continue;
+      }
+      if (rawActivity === '') {
+        report.noActivity += 1;
+        continue;
+      }
+      const at = parseReportTime(rawActivity);
+      if (!at) {
+        malformed(info.lines, `"${rawActivity.slice(0, 40)}" is not a date (expected e.g. 2027-03-14 09:30:00)`);
+        continue;
+      }
+      const known = latest.get(email);
+      if (!known || at > known) latest.set(email, at);
+    }
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    // csv-parse wraps errors thrown from `columns`; surface ours as they were.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof DomainError) throw cause;
+    throw invalidInput(`The file could not be read as CSV: ${(error as Error).message}`);
+  }
+  return latest;
+}
