@@ -1,37 +1,13 @@
 // `npm start`: configuration, the database (MONGODB_URI or a local one), the scheduled
 // jobs, the HTTP server, and a clean stop on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { startScheduler } from '../jobs/scheduler.js';
-import { openDatabase } from '../models/index.js';
 import { systemClock } from '../services/clock.js';
 import { Licensing } from '../services/licensing.js';
-import { createLogger, type Logger } from '../services/log.js';
-import { startLocalDatabase, type LocalDatabase } from '../tools/localDatabase/index.js';
+import { createLogger } from '../services/log.js';
 import { ConfigError, readConfig, type Config } from './config.js';
+import { connectDatabase } from './database.js';
 import { createServer } from './server.js';
-
-const DEFAULT_DATABASE = 'license_desk';
-
-async function database(config: Config, log: Logger): Promise<{ uri: string; local?: LocalDatabase }> {
-  if (config.mongodbUri) {
-    log.info('database.configured', { source: 'MONGODB_URI' });
-    return { uri: config.mongodbUri };
-  }
-  const dataDir = resolve(config.dataDir);
-  const local = await startLocalDatabase({
-    dataDir,
-    scratchDir: dataDir,
-    report: (detail) => log.info('database.local', { detail }),
-  });
-  return { uri: local.uri, local };
-}
-
-/** Ours, unless the connection string names a database (then undefined: the driver uses that one). */
-function databaseName(uri: string): string | undefined {
-  const named = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
-  return named ? undefined : DEFAULT_DATABASE;
-}
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -45,8 +21,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
 
-  const { uri, local } = await database(config, log);
-  const models = await openDatabase(uri, databaseName(uri));
+  const database = await connectDatabase(config, log);
+  const { models } = database;
   const licensing = new Licensing(models, systemClock);
   const scheduler = await startScheduler({ models, clock: systemClock, licensing, log });
   const server = createServer({ models, log });
@@ -60,9 +36,11 @@ async function main(): Promise<void> {
     log.info('server.stopping', { signal });
     await new Promise<void>((closed) => server.close(() => closed()));
     await scheduler.stop();
-    await models.connection.close();
-    await local?.stop();
+    await database.close();
     log.info('server.stopped');
+    // Agenda keeps a timer per job run that has ran (its liveness check) for up to half the
+    // lock lifetime; everything is closed, so do not wait for those.
+    process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));

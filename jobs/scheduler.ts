@@ -39,6 +39,8 @@ export async function startScheduler(ctx: JobContext, options: SchedulerOptions 
     processEvery: config.processEvery,
     defaultLockLifetime: config.lockLifetimeMs,
     defaultConcurrency: 1,
+    // One-off runs (an admin's "run now") leave nothing behind; the recurring entries stay.
+    removeOnComplete: true,
   });
 
   for (const name of JOB_NAMES) {

@@ -138,3 +138,19 @@ export function estimateInvitation(input: EstimateInput): Estimate | undefined {
 export function formatDate(at: Date, timeZone: string): string {
   return inZone(at, timeZone).toFormat('d LLLL yyyy');
 }
+
+/**
+ * A time written by a person: ISO 8601, with or without a time of day and an offset.
+ * Without an offset it is org time; a date alone is the start of that day. Undefined
+ * when it does not parse.
+ */
+export function parseOrgTime(raw: string, timeZone: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw.trim())) return undefined;
+  const parsed = DateTime.fromISO(raw.trim().replace(' ', 'T'), { zone: timeZone });
+  return parsed.isValid ? parsed.toJSDate() : undefined;
+}
+
+/** For messages: a date and time in the org time zone, e.g. "1 February 2027 06:00". */
+export function formatDateTime(at: Date, timeZone: string): string {
+  return inZone(at, timeZone).toFormat('d LLLL yyyy HH:mm');
+}

@@ -4,7 +4,7 @@ import { ManualClock } from '../../services/clock.js';
 import { createLogger } from '../../services/log.js';
 import { updateSettings } from '../../services/settings.js';
 import { clearDatabase, useTestDatabase } from '../support/database.js';
-import { jobContext } from '../support/jobs.js';
+import { jobContext, TEST_SCHEDULER } from '../support/jobs.js';
 import { admin } from '../support/licensing.js';
 
 describe('the scheduler', () => {
@@ -16,7 +16,7 @@ describe('the scheduler', () => {
     await updateSettings(db(), { timeZone: 'Europe/Zurich', inactivitySchedule: '30 8 * * 1-5' }, { actor: admin, at: clock.now() });
     const lines: Record<string, unknown>[] = [];
     const ctx = { ...jobContext(db(), clock), log: createLogger('info', (line) => lines.push(JSON.parse(line))) };
-    const scheduler = await startScheduler(ctx, { processEvery: 50 });
+    const scheduler = await startScheduler(ctx, TEST_SCHEDULER);
     try {
       const jobs = await db().connection.db!.collection('agenda_jobs').find({ type: 'single' }).sort({ name: 1 }).toArray();
       expect(jobs.map((job) => [job.name, job.repeatInterval, job.repeatTimezone])).to.deep.equal([
@@ -36,7 +36,7 @@ describe('the scheduler', () => {
       await scheduler.stop();
     }
     // Starting again (a restart) keeps one recurring entry per job.
-    const again = await startScheduler(ctx, { processEvery: 50 });
+    const again = await startScheduler(ctx, TEST_SCHEDULER);
     await again.stop();
     expect(await db().connection.db!.collection('agenda_jobs').countDocuments({ type: 'single' })).to.equal(3);
   });

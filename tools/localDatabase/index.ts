@@ -1,8 +1,11 @@
 // Finds a MongoDB-compatible database when MONGODB_URI is not set (DESIGN.md, "MongoDB,
 // locally and in tests"): a real mongod first, else FerretDB built from tools/ferretdb.
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_CACHE_DIR, MissingGoError, startFerretdb } from './ferretdb.js';
 import { startMongod } from './mongod.js';
+
+const SERVER_RECORD = 'server.json';
 
 export interface LocalDatabase {
   uri: string;
@@ -22,7 +25,56 @@ export interface LocalDatabaseOptions {
 
 export class NoLocalDatabaseError extends Error {}
 
+interface ServerRecord {
+  uri: string;
+  engine: LocalDatabase['engine'];
+  pid: number;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The database another process of ours already runs on this data folder, if any. */
+async function runningOn(dataDir: string): Promise<ServerRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(join(dataDir, SERVER_RECORD), 'utf8')) as ServerRecord;
+    return isAlive(record.pid) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a local database, or, when one is already running on `dataDir` (npm start while
+ * the admin CLI runs), returns that one: two servers must never share the same files.
+ */
 export async function startLocalDatabase(options: LocalDatabaseOptions): Promise<LocalDatabase> {
+  const { dataDir } = options;
+  if (!dataDir) return startOwn(options);
+  const running = await runningOn(dataDir);
+  if (running) {
+    options.report(`database: the ${running.engine} already running for ${dataDir} (process ${running.pid})`);
+    return { uri: running.uri, engine: running.engine, stop: async () => undefined };
+  }
+  const database = await startOwn(options);
+  const record = join(dataDir, SERVER_RECORD);
+  await writeFile(record, JSON.stringify({ uri: database.uri, engine: database.engine, pid: process.pid }));
+  return {
+    ...database,
+    async stop() {
+      await rm(record, { force: true });
+      await database.stop();
+    },
+  };
+}
+
+async function startOwn(options: LocalDatabaseOptions): Promise<LocalDatabase> {
   const { dataDir, scratchDir, report, ferretdbCacheDir = DEFAULT_CACHE_DIR } = options;
   let mongodProblem: string;
   try {
