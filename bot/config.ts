@@ -1,5 +1,6 @@
 // Configuration, read and checked once at start-up. A missing or bad setting stops the
 // process with one line that names the variable and says what it expects.
+import type { CourseraConfig } from '../services/coursera.js';
 import { LOG_LEVELS, type LogLevel } from '../services/log.js';
 
 export interface Config {
@@ -10,6 +11,8 @@ export interface Config {
   /** Where the local database keeps its data between runs. */
   dataDir: string;
   logLevel: LogLevel;
+  /** Unset: learning activity comes from reports admins import. */
+  coursera?: CourseraConfig;
 }
 
 export class ConfigError extends Error {}
@@ -47,13 +50,41 @@ function mongodbUri(env: Env): string | undefined {
   return raw;
 }
 
+const COURSERA_REQUIRED = ['COURSERA_CLIENT_ID', 'COURSERA_CLIENT_SECRET', 'COURSERA_ORG_ID', 'COURSERA_PROGRAM_ID'] as const;
+
+function httpsUrl(env: Env, name: string, fallback: string): string {
+  const raw = optional(env, name) ?? fallback;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL; got "${raw}".`);
+  return raw;
+}
+
+/** All four Coursera credentials, or none. The secret is never echoed. */
+function coursera(env: Env): CourseraConfig | undefined {
+  const present = COURSERA_REQUIRED.filter((name) => optional(env, name) !== undefined);
+  if (present.length === 0) return undefined;
+  if (present.length < COURSERA_REQUIRED.length) {
+    const missing = COURSERA_REQUIRED.filter((name) => !present.includes(name));
+    throw new ConfigError(`Coursera API access needs ${COURSERA_REQUIRED.join(', ')}; missing ${missing.join(', ')}.`);
+  }
+  return {
+    clientId: optional(env, 'COURSERA_CLIENT_ID')!,
+    clientSecret: optional(env, 'COURSERA_CLIENT_SECRET')!,
+    orgId: optional(env, 'COURSERA_ORG_ID')!,
+    programId: optional(env, 'COURSERA_PROGRAM_ID')!,
+    apiUrl: httpsUrl(env, 'COURSERA_API_URL', 'https://api.coursera.com/ent'),
+    tokenUrl: httpsUrl(env, 'COURSERA_TOKEN_URL', 'https://api.coursera.com/oauth2/client_credentials/token'),
+  };
+}
+
 export function readConfig(env: Env = process.env): Config {
   const uri = mongodbUri(env);
+  const courseraConfig = coursera(env);
   return {
     port: port(env, 'PORT', 3978),
     host: optional(env, 'HOST') ?? '127.0.0.1',
     ...(uri ? { mongodbUri: uri } : {}),
     dataDir: optional(env, 'DATA_DIR') ?? '.data',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    ...(courseraConfig ? { coursera: courseraConfig } : {}),
   };
 }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { startScheduler } from '../jobs/scheduler.js';
 import { systemClock } from '../services/clock.js';
+import { CourseraApi } from '../services/coursera.js';
 import { Licensing } from '../services/licensing.js';
 import { createLogger } from '../services/log.js';
 import { ConfigError, readConfig, type Config } from './config.js';
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
   const database = await connectDatabase(config, log);
   const { models } = database;
   const licensing = new Licensing(models, systemClock);
-  const scheduler = await startScheduler({ models, clock: systemClock, licensing, log });
+  const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
+  const scheduler = await startScheduler({ models, clock: systemClock, licensing, log, ...(coursera ? { coursera } : {}) });
   const server = createServer({ models, log });
   await new Promise<void>((ready) => server.listen(config.port, config.host, ready));
   log.info('server.listening', { url: server.url });

@@ -1,5 +1,7 @@
 import type { Actor, Models } from '../models/index.js';
+import { syncProgramMembers, type MembershipReport } from '../services/programMembers.js';
 import type { Clock } from '../services/clock.js';
+import type { CourseraClient } from '../services/coursera.js';
 import type { Licensing } from '../services/licensing.js';
 import type { Logger } from '../services/log.js';
 
@@ -9,6 +11,8 @@ export interface JobContext {
   clock: Clock;
   licensing: Licensing;
   log: Logger;
+  /** Present when Coursera API credentials are configured; otherwise activity comes from imported reports. */
+  coursera?: CourseraClient;
 }
 
 export interface RunOptions {
@@ -20,3 +24,12 @@ export const jobActor = (job: string): Actor => ({ kind: 'system', id: job });
 
 /** Notices are swept from this far back, so a run that died before sweeping is covered by the next. */
 export const NOTICE_SWEEP_MS = 8 * 24 * 60 * 60 * 1000;
+
+/**
+ * After a job changed who holds a license: bring the Coursera program in step, when
+ * Coursera is connected and this is not a dry run.
+ */
+export async function syncMembers(ctx: JobContext, { dryRun }: RunOptions): Promise<{ members?: MembershipReport }> {
+  if (!ctx.coursera || dryRun) return {};
+  return { members: await syncProgramMembers(ctx.models, ctx.coursera, ctx.clock.now()) };
+}

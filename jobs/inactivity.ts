@@ -5,7 +5,8 @@ import { queueNotices } from '../services/notices.js';
 import { activityBase, inactivityDeadlines, revocationDueAt, SEAT_HOLDER_STATES } from '../services/policy.js';
 import { loadSettings } from '../services/settings.js';
 import type { Person } from '../models/index.js';
-import { jobActor, NOTICE_SWEEP_MS, type JobContext, type RunOptions } from './context.js';
+import type { MembershipReport } from '../services/programMembers.js';
+import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions } from './context.js';
 
 export interface InactivityReport {
   job: 'inactivity';
@@ -14,6 +15,7 @@ export interface InactivityReport {
   warned: { email: string; idleSince: Date }[];
   revoked: { email: string; idleSince: Date }[];
   noticesQueued: number;
+  members?: MembershipReport;
 }
 
 const actor = jobActor('inactivity');
@@ -41,5 +43,5 @@ export async function runInactivity(ctx: JobContext, { dryRun }: RunOptions): Pr
   }
 
   if (!dryRun) report.noticesQueued = await queueNotices(models, new Date(now.getTime() - NOTICE_SWEEP_MS));
-  return report;
+  return { ...report, ...(await syncMembers(ctx, { dryRun })) };
 }

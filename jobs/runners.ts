@@ -1,21 +1,35 @@
 // The jobs by name, with the setting that says when each runs. The scheduler, the admin
 // CLI, the Slack console and the what-if simulator all run jobs through this table.
 import type { Settings } from '../services/settings.js';
+import { runActivitySync, type ActivitySyncReport } from './activitySync.js';
 import type { JobContext, RunOptions } from './context.js';
 import { runInactivity, type InactivityReport } from './inactivity.js';
 import { runTurnover, type TurnoverReport } from './turnover.js';
 import { runYearEnd, type YearEndReport } from './yearEnd.js';
 
-export type JobReport = TurnoverReport | InactivityReport | YearEndReport;
+export type JobReport = TurnoverReport | InactivityReport | YearEndReport | ActivitySyncReport;
+
+interface JobDefinition {
+  run: (ctx: JobContext, options: RunOptions) => Promise<JobReport>;
+  schedule: keyof Settings;
+  /** Runs only where Coursera API credentials are configured. */
+  needsCoursera?: true;
+}
 
 export const JOBS = {
   turnover: { run: runTurnover, schedule: 'turnoverSchedule' },
   inactivity: { run: runInactivity, schedule: 'inactivitySchedule' },
   'year-end': { run: runYearEnd, schedule: 'yearEndSchedule' },
-} as const satisfies Record<string, { run: (ctx: JobContext, options: RunOptions) => Promise<JobReport>; schedule: keyof Settings }>;
+  'activity-sync': { run: runActivitySync, schedule: 'activitySyncSchedule', needsCoursera: true },
+} as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+/** The jobs that can run with this context (activity sync only with Coursera credentials). */
+export function jobsFor(ctx: Pick<JobContext, 'coursera'>): JobName[] {
+  return JOB_NAMES.filter((name) => !(JOBS[name] as JobDefinition).needsCoursera || ctx.coursera !== undefined);
+}
 
 export function isJobName(name: string): name is JobName {
   return Object.hasOwn(JOBS, name);
@@ -34,5 +48,14 @@ export function summarize(report: JobReport): Record<string, unknown> {
       return { job: report.job, warned: report.warned.length, revoked: report.revoked.length };
     case 'year-end':
       return { job: report.job, expired: report.expired.length };
+    case 'activity-sync':
+      return {
+        job: report.job,
+        applied: report.activity.applied,
+        unmatched: report.activity.unmatched.count,
+        invited: report.members?.invited.length,
+        removed: report.members?.removed.length,
+        failed: report.members?.failed.length,
+      };
   }
 }

@@ -5,7 +5,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import { Agenda } from 'agenda';
 import { loadSettings } from '../services/settings.js';
 import type { JobContext } from './context.js';
-import { JOB_NAMES, JOBS, runJob, summarize } from './runners.js';
+import { JOBS, jobsFor, runJob, summarize } from './runners.js';
 
 export interface SchedulerOptions {
   collection?: string;
@@ -43,7 +43,8 @@ export async function startScheduler(ctx: JobContext, options: SchedulerOptions 
     removeOnComplete: true,
   });
 
-  for (const name of JOB_NAMES) {
+  const names = jobsFor(ctx);
+  for (const name of names) {
     agenda.define(name, async () => {
       const report = await runJob(name, ctx, { dryRun: false });
       ctx.log.info('job.finished', summarize(report));
@@ -55,11 +56,11 @@ export async function startScheduler(ctx: JobContext, options: SchedulerOptions 
   await agenda.start();
 
   const settings = await loadSettings(ctx.models);
-  for (const name of JOB_NAMES) {
+  for (const name of names) {
     await agenda.every(settings[JOBS[name].schedule], name, undefined, { timezone: settings.timeZone, skipImmediate: true });
   }
   ctx.log.info('scheduler.started', {
-    jobs: Object.fromEntries(JOB_NAMES.map((name) => [name, settings[JOBS[name].schedule]])),
+    jobs: Object.fromEntries(names.map((name) => [name, settings[JOBS[name].schedule]])),
     timeZone: settings.timeZone,
   });
 

@@ -10,7 +10,8 @@ import { headOfQueue } from '../services/queue.js';
 import { freeLeftoverSeats, seatsTaken } from '../services/seats.js';
 import { loadSettings } from '../services/settings.js';
 import { isDuplicateKeyError, type Person } from '../models/index.js';
-import { jobActor, NOTICE_SWEEP_MS, type JobContext, type RunOptions } from './context.js';
+import type { MembershipReport } from '../services/programMembers.js';
+import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions } from './context.js';
 
 export interface TurnoverReport {
   job: 'turnover';
@@ -25,6 +26,7 @@ export interface TurnoverReport {
   skipped: { email: string; reason: string }[];
   leftoverSeatsFreed: number[];
   noticesQueued: number;
+  members?: MembershipReport;
 }
 
 const actor = jobActor('turnover');
@@ -94,6 +96,7 @@ export async function runTurnover(ctx: JobContext, { dryRun }: RunOptions): Prom
 
   if (dryRun) return report;
   report.noticesQueued = await queueNotices(models, new Date(now.getTime() - NOTICE_SWEEP_MS));
+  Object.assign(report, await syncMembers(ctx, { dryRun }));
   await models.TurnoverRun.updateOne(
     { _id: month },
     {

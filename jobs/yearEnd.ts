@@ -4,7 +4,8 @@
 import { queueNotices } from '../services/notices.js';
 import { SEAT_HOLDER_STATES } from '../services/policy.js';
 import type { Person } from '../models/index.js';
-import { jobActor, NOTICE_SWEEP_MS, type JobContext, type RunOptions } from './context.js';
+import type { MembershipReport } from '../services/programMembers.js';
+import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions } from './context.js';
 
 export interface YearEndReport {
   job: 'year-end';
@@ -12,6 +13,7 @@ export interface YearEndReport {
   dryRun: boolean;
   expired: { email: string; licenseEndsAt: Date }[];
   noticesQueued: number;
+  members?: MembershipReport;
 }
 
 const actor = jobActor('year-end');
@@ -31,5 +33,5 @@ export async function runYearEnd(ctx: JobContext, { dryRun }: RunOptions): Promi
   }
 
   if (!dryRun) report.noticesQueued = await queueNotices(models, new Date(now.getTime() - NOTICE_SWEEP_MS));
-  return report;
+  return { ...report, ...(await syncMembers(ctx, { dryRun })) };
 }

@@ -6,6 +6,7 @@ import { auditEventSchema } from './auditEvent.js';
 import { contactSchema } from './contact.js';
 import { noticeSchema } from './notice.js';
 import { personSchema } from './person.js';
+import { programMemberSchema } from './programMember.js';
 import { queueTicketSchema } from './queueTicket.js';
 import { seatSchema } from './seat.js';
 import { settingsSchema } from './settings.js';
@@ -15,6 +16,7 @@ export * from './auditEvent.js';
 export * from './contact.js';
 export * from './notice.js';
 export * from './person.js';
+export * from './programMember.js';
 export * from './queueTicket.js';
 export * from './seat.js';
 export * from './settings.js';
@@ -31,6 +33,7 @@ export function createModels(connection: Connection) {
     TurnoverRun: connection.model('TurnoverRun', turnoverRunSchema),
     Contact: connection.model('Contact', contactSchema),
     Notice: connection.model('Notice', noticeSchema),
+    ProgramMember: connection.model('ProgramMember', programMemberSchema),
   };
 }
 export type Models = ReturnType<typeof createModels>;

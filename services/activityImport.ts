@@ -57,13 +57,8 @@ export function parseReportTime(raw: string): Date | undefined {
   return at;
 }
 
-export async function importActivity(
-  models: Models,
-  licensing: Licensing,
-  input: Readable | string | Buffer,
-  { actor, dryRun = false }: { actor: Actor; dryRun?: boolean },
-): Promise<ImportReport> {
-  const report: ImportReport = {
+function emptyReport(dryRun: boolean): ImportReport {
+  return {
     rows: 0,
     applied: 0,
     unchanged: 0,
@@ -73,12 +68,35 @@ export async function importActivity(
     malformed: { count: 0, examples: [] },
     dryRun,
   };
-  const malformed = (line: number, reason: string) => {
-    report.malformed.count += 1;
-    if (report.malformed.examples.length < EXAMPLES) report.malformed.examples.push({ line, reason });
-  };
+}
 
-  const latest = await readLatestActivity(input, report, malformed);
+function noteMalformed(report: ImportReport, line: number, reason: string): void {
+  report.malformed.count += 1;
+  if (report.malformed.examples.length < EXAMPLES) report.malformed.examples.push({ line, reason });
+}
+
+export async function importActivity(
+  models: Models,
+  licensing: Licensing,
+  input: Readable | string | Buffer,
+  { actor, dryRun = false }: { actor: Actor; dryRun?: boolean },
+): Promise<ImportReport> {
+  const report = emptyReport(dryRun);
+  const latest = await readLatestActivity(input, report, (line, reason) => noteMalformed(report, line, reason));
+  return applyLatestActivity(models, licensing, latest, { actor, report });
+}
+
+/**
+ * Records each address's latest activity for those who hold a license, counting the
+ * rest into the report. Used by the CSV import and by the Coursera API sync alike.
+ */
+export async function applyLatestActivity(
+  models: Models,
+  licensing: Licensing,
+  latest: Map<string, Date>,
+  { actor, report = emptyReport(false) }: { actor: Actor; report?: ImportReport },
+): Promise<ImportReport> {
+  const { dryRun } = report;
   if (latest.size === 0) return report;
 
   const byEmail = await peopleByEmail(models, [...latest.keys()]);
@@ -105,7 +123,7 @@ export async function importActivity(
       else report.unchanged += 1;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      malformed(0, `${email}: ${error.message}`);
+      noteMalformed(report, 0, `${email}: ${error.message}`);
     }
   }
   return report;

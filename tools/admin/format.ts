@@ -26,8 +26,16 @@ export function formatJobReport(report: JobReport, timeZone: string): string {
     case 'year-end':
       lines.push(`  ${report.dryRun ? 'would end' : 'ended'}: ${list(report.expired.map((e) => e.email))}`);
       break;
+    case 'activity-sync':
+      lines.push(formatImportReport(report.activity).replace(/^/gm, '  '));
+      break;
   }
-  if (!report.dryRun && report.noticesQueued > 0) lines.push(`  notices queued: ${report.noticesQueued}`);
+  if ('noticesQueued' in report && report.noticesQueued > 0) lines.push(`  notices queued: ${report.noticesQueued}`);
+  if (report.members) {
+    const { invited, removed, failed } = report.members;
+    lines.push(`  Coursera program: added ${list(invited)}; removed ${list(removed)}`);
+    for (const failure of failed) lines.push(`  Coursera failed for ${failure.email}: ${failure.reason} (tried again next run)`);
+  }
   return lines.join('\n');
 }
 

@@ -7,11 +7,12 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../bot/database.js';
-import { ConfigError, readConfig } from '../../bot/config.js';
+import { ConfigError, readConfig, type Config } from '../../bot/config.js';
 import { isJobName, JOB_NAMES, runJob, type JobName } from '../../jobs/runners.js';
 import { openDatabase, type Actor } from '../../models/index.js';
 import { importActivity } from '../../services/activityImport.js';
 import { ManualClock, systemClock, type Clock } from '../../services/clock.js';
+import { CourseraApi } from '../../services/coursera.js';
 import { DomainError } from '../../services/errors.js';
 import { Licensing } from '../../services/licensing.js';
 import { createLogger } from '../../services/log.js';
@@ -26,7 +27,7 @@ import { formatImportReport, formatJobReport } from './format.js';
 const USAGE = `Usage: npm run admin -- <command> [options]
 
 Commands:
-  turnover | inactivity | year-end   run that job now
+  turnover | inactivity | year-end | activity-sync   run that job now (activity-sync needs COURSERA_*)
       --dry-run          only report what it would do
       --as-of DATE       run as of DATE (e.g. 2027-02-01 or 2027-02-01T06:00, org time)
   import FILE.csv        record learning activity from a Coursera membership or usage report
@@ -46,8 +47,8 @@ function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
 }
 
-async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof connectDatabase>>) => Promise<T>): Promise<T> {
-  let config;
+async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof connectDatabase>>, config: Config) => Promise<T>): Promise<T> {
+  let config: Config;
   try {
     config = readConfig();
   } catch (error) {
@@ -56,7 +57,7 @@ async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof connectDatab
   }
   const database = await connectDatabase(config, quiet);
   try {
-    return await work(database);
+    return await work(database, config);
   } finally {
     await database.close();
   }
@@ -77,10 +78,11 @@ function clockFor(asOf: string | undefined, settings: Settings): Clock {
 }
 
 async function runJobCommand(name: JobName, options: Options): Promise<void> {
-  await withDatabase(async ({ models }) => {
+  await withDatabase(async ({ models }, config) => {
     const settings = await loadSettings(models);
     const clock = clockFor(options.asOf, settings);
-    const ctx = { models, clock, licensing: new Licensing(models, clock), log: quiet };
+    const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
+    const ctx = { models, clock, licensing: new Licensing(models, clock), log: quiet, ...(coursera ? { coursera } : {}) };
     const report = await runJob(name, ctx, { dryRun: options.dryRun });
     print(options.json, report, () => formatJobReport(report, settings.timeZone));
   });

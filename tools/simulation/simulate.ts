@@ -2,7 +2,7 @@
 // service for what staff do, and the real job code at the times their schedules fire.
 import { CronExpressionParser } from 'cron-parser';
 import type { JobContext } from '../../jobs/context.js';
-import { JOB_NAMES, JOBS, runJob, type JobName, type JobReport } from '../../jobs/runners.js';
+import { JOBS, jobsFor, runJob, type JobName, type JobReport } from '../../jobs/runners.js';
 import type { Actor, Models, Person } from '../../models/index.js';
 import { ManualClock } from '../../services/clock.js';
 import { DomainError } from '../../services/errors.js';
@@ -43,7 +43,8 @@ const SIMULATOR: Actor = { kind: 'admin', id: 'simulator' };
 /** Every job run and staff event in time order; at the same instant, jobs run first. */
 export function buildTimeline(scenario: Scenario, settings: Settings): TimelineItem[] {
   const items: TimelineItem[] = [];
-  for (const job of JOB_NAMES) {
+  // No Coursera in a what-if: activity comes from the scenario's events.
+  for (const job of jobsFor({})) {
     const schedule = CronExpressionParser.parse(settings[JOBS[job].schedule], {
       tz: settings.timeZone,
       currentDate: new Date(scenario.from.getTime() - 1),
