@@ -2,16 +2,12 @@
 // enrollment reports, applied like an imported report, and the program's members
 // brought in step with who holds a license. Every page is read before anything is
 // applied, so a sync that fails part way applies nothing and the next one starts over.
-import { applyLatestActivity, type ImportReport } from '../services/activityImport.js';
-import { syncProgramMembers, type MembershipReport } from '../services/programMembers.js';
-import { jobActor, type JobContext, type RunOptions } from './context.js';
+import { applyLatestActivity, emptyReport, type ImportReport } from '../services/activityImport.js';
+import { jobActor, syncMembers, type JobContext, type RunOptions, type RunReport } from './context.js';
 
-export interface ActivitySyncReport {
+export interface ActivitySyncReport extends RunReport {
   job: 'activity-sync';
-  asOf: Date;
-  dryRun: boolean;
   activity: ImportReport;
-  members?: MembershipReport;
 }
 
 const actor = jobActor('activity-sync');
@@ -23,8 +19,7 @@ export async function runActivitySync(ctx: JobContext, { dryRun }: RunOptions): 
   const latest = await coursera.latestActivity();
   const activity = await applyLatestActivity(models, licensing, latest, {
     actor,
-    report: { rows: latest.size, applied: 0, unchanged: 0, noActivity: 0, notHolding: 0, unmatched: { count: 0, examples: [] }, malformed: { count: 0, examples: [] }, dryRun },
+    report: { ...emptyReport(dryRun), rows: latest.size },
   });
-  if (dryRun) return { job: 'activity-sync', asOf: now, dryRun, activity };
-  return { job: 'activity-sync', asOf: now, dryRun, activity, members: await syncProgramMembers(models, coursera, now) };
+  return { job: 'activity-sync', asOf: now, dryRun, activity, ...(await syncMembers(ctx, { dryRun })) };
 }

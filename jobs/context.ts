@@ -20,6 +20,14 @@ export interface RunOptions {
   dryRun: boolean;
 }
 
+/** What every job's report says besides its own findings. */
+export interface RunReport {
+  asOf: Date;
+  dryRun: boolean;
+  /** The Coursera program brought in step, when Coursera is connected (not in dry runs). */
+  members?: MembershipReport;
+}
+
 export const jobActor = (job: string): Actor => ({ kind: 'system', id: job });
 
 /** Notices are swept from this far back, so a run that died before sweeping is covered by the next. */

@@ -5,17 +5,13 @@ import { queueNotices } from '../services/notices.js';
 import { activityBase, inactivityDeadlines, revocationDueAt, SEAT_HOLDER_STATES } from '../services/policy.js';
 import { loadSettings } from '../services/settings.js';
 import type { Person } from '../models/index.js';
-import type { MembershipReport } from '../services/programMembers.js';
-import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions } from './context.js';
+import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions, type RunReport } from './context.js';
 
-export interface InactivityReport {
+export interface InactivityReport extends RunReport {
   job: 'inactivity';
-  asOf: Date;
-  dryRun: boolean;
   warned: { email: string; idleSince: Date }[];
   revoked: { email: string; idleSince: Date }[];
   noticesQueued: number;
-  members?: MembershipReport;
 }
 
 const actor = jobActor('inactivity');

@@ -10,13 +10,10 @@ import { headOfQueue } from '../services/queue.js';
 import { freeLeftoverSeats, seatsTaken } from '../services/seats.js';
 import { loadSettings } from '../services/settings.js';
 import { isDuplicateKeyError, type Person } from '../models/index.js';
-import type { MembershipReport } from '../services/programMembers.js';
-import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions } from './context.js';
+import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions, type RunReport } from './context.js';
 
-export interface TurnoverReport {
+export interface TurnoverReport extends RunReport {
   job: 'turnover';
-  asOf: Date;
-  dryRun: boolean;
   month: string;
   outcome: 'done' | 'outside-window' | 'already-done';
   capacity: number;
@@ -26,7 +23,6 @@ export interface TurnoverReport {
   skipped: { email: string; reason: string }[];
   leftoverSeatsFreed: number[];
   noticesQueued: number;
-  members?: MembershipReport;
 }
 
 const actor = jobActor('turnover');

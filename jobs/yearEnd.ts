@@ -4,16 +4,12 @@
 import { queueNotices } from '../services/notices.js';
 import { SEAT_HOLDER_STATES } from '../services/policy.js';
 import type { Person } from '../models/index.js';
-import type { MembershipReport } from '../services/programMembers.js';
-import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions } from './context.js';
+import { jobActor, NOTICE_SWEEP_MS, syncMembers, type JobContext, type RunOptions, type RunReport } from './context.js';
 
-export interface YearEndReport {
+export interface YearEndReport extends RunReport {
   job: 'year-end';
-  asOf: Date;
-  dryRun: boolean;
   expired: { email: string; licenseEndsAt: Date }[];
   noticesQueued: number;
-  members?: MembershipReport;
 }
 
 const actor = jobActor('year-end');

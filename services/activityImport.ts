@@ -57,7 +57,7 @@ export function parseReportTime(raw: string): Date | undefined {
   return at;
 }
 
-function emptyReport(dryRun: boolean): ImportReport {
+export function emptyReport(dryRun: boolean): ImportReport {
   return {
     rows: 0,
     applied: 0,
