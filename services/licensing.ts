@@ -7,7 +7,7 @@ import type { Actor, Models, Person, PersonState } from '../models/index.js';
 import { catchUp, commitChange, hasPendingChange, personSubject, type VersionedTarget } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidInput } from './errors.js';
-import { findOrCreatePerson, getPerson, normaliseEmail } from './people.js';
+import { cleanDisplayName, findOrCreatePerson, getPerson, normaliseEmail } from './people.js';
 import {
   activityBase,
   endOfLicenseYear,
@@ -157,7 +157,6 @@ const RECENT_DAYS = 90;
 /** Activity reports may run a little ahead of our clock; further ahead is a bad row. */
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
-
 function afterChange(person: Person, set: Record<string, unknown>, unset: string[]): Person {
   const next: Record<string, unknown> = { ...person, ...set, version: person.version + 1 };
   for (const field of unset) delete next[field];
@@ -182,15 +181,15 @@ export class Licensing {
       if (current.barredUntil && current.barredUntil > now) {
         throw new DomainError(
           'barred',
-          `This license was revoked for inactivity, so a new application can be made from ${formatDate(current.barredUntil, settings.timeZone)}.`,
+          `The license for ${current.email} was revoked this year, so a new application can be made from ${formatDate(current.barredUntil, settings.timeZone)}.`,
           { barredUntil: current.barredUntil },
         );
       }
       const ticket = await issueTicket(this.models, current._id, now);
-      const name = input.displayName?.trim();
+      const name = cleanDisplayName(input.displayName);
       return {
         to: 'waiting',
-        set: { ticket, appliedAt: now, ...(name && !current.displayName ? { displayName: name.slice(0, 200) } : {}) },
+        set: { ticket, appliedAt: now, ...(name && !current.displayName ? { displayName: name } : {}) },
         unset: [...LICENSE_FIELDS, 'readyAt', 'pausedAt', 'revokedAt', 'barredUntil'],
       };
     });

@@ -32,7 +32,8 @@ export function normaliseEmail(raw: unknown, settings?: Pick<Settings, 'allowedE
   return email;
 }
 
-function cleanDisplayName(raw: string | undefined): string | undefined {
+/** A display name on one line, trimmed and of reasonable length; undefined when empty. */
+export function cleanDisplayName(raw: string | undefined): string | undefined {
   const name = raw?.normalize('NFKC').replace(/\s+/g, ' ').trim().slice(0, MAX_DISPLAY_NAME_LENGTH);
   return name ? name : undefined;
 }
