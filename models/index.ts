@@ -3,6 +3,7 @@
 // its own database and the simulator can use a scratch one.
 import mongoose, { type Connection } from 'mongoose';
 import { auditEventSchema } from './auditEvent.js';
+import { botStateSchema } from './botState.js';
 import { contactSchema } from './contact.js';
 import { noticeSchema } from './notice.js';
 import { personSchema } from './person.js';
@@ -13,6 +14,7 @@ import { settingsSchema } from './settings.js';
 import { turnoverRunSchema } from './turnoverRun.js';
 
 export * from './auditEvent.js';
+export * from './botState.js';
 export * from './contact.js';
 export * from './notice.js';
 export * from './person.js';
@@ -34,6 +36,7 @@ export function createModels(connection: Connection) {
     Contact: connection.model('Contact', contactSchema),
     Notice: connection.model('Notice', noticeSchema),
     ProgramMember: connection.model('ProgramMember', programMemberSchema),
+    BotState: connection.model('BotState', botStateSchema),
   };
 }
 export type Models = ReturnType<typeof createModels>;
