@@ -4,13 +4,10 @@
 //
 //   npm run bench:position                 (the local database, as npm test finds it)
 //   MONGODB_URI=mongodb://… npm run bench:position
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase, type Models, type Person } from '../models/index.js';
+import type { Models, Person } from '../models/index.js';
 import { waitlistPosition } from '../services/queue.js';
 import { DEFAULT_SETTINGS } from '../services/settings.js';
-import { startLocalDatabase, type LocalDatabase } from '../tools/localDatabase/index.js';
+import { withScratchDatabase } from '../tools/localDatabase/scratch.js';
 
 const SIZES = [1_000, 100_000];
 const REPEATS = 5;
@@ -48,28 +45,23 @@ async function plan(models: Models, person: Person): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  let local: LocalDatabase | undefined;
-  const scratch = await mkdtemp(join(tmpdir(), 'license-desk-bench-'));
-  const uri = process.env.MONGODB_URI ?? (local = await startLocalDatabase({ scratchDir: scratch, report: console.log })).uri;
-  const models = await openDatabase(uri, `bench_${Date.now()}`);
-  try {
-    const results: number[] = [];
-    let filled = 0;
-    for (const size of SIZES) {
-      await fill(models, filled, size);
-      filled = size;
-      const last = (await models.Person.findOne({ ticket: size }).lean<Person>())!;
-      const ms = await medianMs(() => waitlistPosition(models, last, DEFAULT_SETTINGS));
-      results.push(ms);
-      console.log(`waiting ${size}: position of the last in line in ${ms.toFixed(1)} ms; plan: ${await plan(models, last)}`);
-    }
-    console.log(`ratio 100k/1k: ${(results[1]! / results[0]!).toFixed(1)} (index-backed ≈ 1, collection scan ≈ 100)`);
-  } finally {
-    await models.connection.dropDatabase();
-    await models.connection.close();
-    await local?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }
+  await withScratchDatabase(
+    'bench',
+    async (models) => {
+      const results: number[] = [];
+      let filled = 0;
+      for (const size of SIZES) {
+        await fill(models, filled, size);
+        filled = size;
+        const last = (await models.Person.findOne({ ticket: size }).lean<Person>())!;
+        const ms = await medianMs(() => waitlistPosition(models, last, DEFAULT_SETTINGS));
+        results.push(ms);
+        console.log(`waiting ${size}: position of the last in line in ${ms.toFixed(1)} ms; plan: ${await plan(models, last)}`);
+      }
+      console.log(`ratio 100k/1k: ${(results[1]! / results[0]!).toFixed(1)} (index-backed ≈ 1, collection scan ≈ 100)`);
+    },
+    console.log,
+  );
 }
 
 await main();

@@ -10,7 +10,7 @@ import { createLogger } from '../../services/log.js';
 import { monthKey } from '../../services/policy.js';
 import { loadSettings, updateSettings } from '../../services/settings.js';
 import { parseScenario, type Scenario } from '../../tools/simulation/scenario.js';
-import { buildTimeline, performEvent, simulate, standings, type MonthReport } from '../../tools/simulation/simulate.js';
+import { buildTimeline, emptyMonth, performEvent, simulate, standings, type MonthReport } from '../../tools/simulation/simulate.js';
 import { clearDatabase, testDatabaseUri, useTestDatabase } from '../support/database.js';
 import { TEST_SCHEDULER } from '../support/jobs.js';
 
@@ -137,7 +137,7 @@ async function liveRun(models: Awaited<ReturnType<typeof openDatabase>>, scenari
   const tally = new Map<string, MonthReport>();
   const monthOf = (when: Date) => tallyOf(monthKey(when, settings.timeZone));
   const tallyOf = (key: string) => {
-    if (!tally.has(key)) tally.set(key, { month: key, invited: [], warned: [], revoked: [], expired: [], refused: [], holders: [], queue: [], onHold: [], paused: [] });
+    if (!tally.has(key)) tally.set(key, emptyMonth(key));
     return tally.get(key)!;
   };
   try {

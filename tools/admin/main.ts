@@ -2,14 +2,13 @@
 // a date (optionally as a dry run), imports an activity report, and runs what-if
 // simulations. Exit codes: 0 done, 1 refused or failed, 2 the command line is wrong.
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '../../bot/database.js';
 import { ConfigError, readConfig, type Config } from '../../bot/config.js';
 import { isJobName, JOB_NAMES, runJob, type JobName } from '../../jobs/runners.js';
-import { openDatabase, type Actor } from '../../models/index.js';
+import type { Actor } from '../../models/index.js';
 import { importActivity } from '../../services/activityImport.js';
 import { ManualClock, systemClock, type Clock } from '../../services/clock.js';
 import { CourseraApi } from '../../services/coursera.js';
@@ -18,7 +17,7 @@ import { Licensing } from '../../services/licensing.js';
 import { createLogger } from '../../services/log.js';
 import { parseOrgTime } from '../../services/policy.js';
 import { loadSettings, type Settings } from '../../services/settings.js';
-import { startLocalDatabase } from '../localDatabase/index.js';
+import { withScratchDatabase } from '../localDatabase/scratch.js';
 import { formatSimulation } from '../simulation/format.js';
 import { parseScenario } from '../simulation/scenario.js';
 import { simulate } from '../simulation/simulate.js';
@@ -112,19 +111,10 @@ async function simulateCommand(file: string | undefined, options: Options): Prom
   }
   const scenario = parseScenario(raw);
 
-  // A scratch database: a throwaway one in MONGODB_URI's server, else a local one of its own.
-  const scratchDir = await mkdtemp(join(tmpdir(), 'license-desk-simulation-'));
-  const local = process.env.MONGODB_URI ? undefined : await startLocalDatabase({ scratchDir, report: () => undefined });
-  const models = await openDatabase(process.env.MONGODB_URI ?? local!.uri, `simulation_${Date.now()}`);
-  try {
+  await withScratchDatabase('simulation', async (models) => {
     const result = await simulate(models, scenario);
     print(options.json, result, () => formatSimulation(result));
-  } finally {
-    await models.connection.dropDatabase();
-    await models.connection.close();
-    await local?.stop();
-    await rm(scratchDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(argv: string[]): Promise<void> {

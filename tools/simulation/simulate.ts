@@ -91,7 +91,7 @@ export async function standings(models: Models, settings: Settings): Promise<Pic
   };
 }
 
-function emptyMonth(month: string): MonthReport {
+export function emptyMonth(month: string): MonthReport {
   return { month, invited: [], warned: [], revoked: [], expired: [], refused: [], holders: [], queue: [], onHold: [], paused: [] };
 }
 
