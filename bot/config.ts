@@ -13,6 +13,19 @@ export interface Config {
   logLevel: LogLevel;
   /** Unset: learning activity comes from reports admins import. */
   coursera?: CourseraConfig;
+  /** The Azure Bot registration. Unset: a local run that checks no tokens (never expose it). */
+  teams?: TeamsAuthConfig;
+}
+
+export const TEAMS_APP_TYPES = ['SingleTenant', 'UserAssignedMSI', 'MultiTenant'] as const;
+
+/** The identity the bot proves to Teams and checks on incoming requests. */
+export interface TeamsAuthConfig {
+  appType: (typeof TEAMS_APP_TYPES)[number];
+  appId: string;
+  /** The client secret (SingleTenant, MultiTenant); a managed identity has none. */
+  appPassword?: string;
+  tenantId?: string;
 }
 
 export class ConfigError extends Error {}
@@ -76,9 +89,46 @@ function coursera(env: Env): CourseraConfig | undefined {
   };
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function guid(env: Env, name: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw !== undefined && !GUID.test(raw)) throw new ConfigError(`${name} must be a GUID such as 00000000-0000-0000-0000-000000000000; got "${raw}".`);
+  return raw;
+}
+
+/**
+ * The bot's Azure registration. New registrations are SingleTenant (app id, secret,
+ * tenant) or a user-assigned managed identity (app id, tenant); MultiTenant is kept
+ * for registrations made before Azure stopped creating them.
+ */
+function teams(env: Env): TeamsAuthConfig | undefined {
+  const appId = guid(env, 'MICROSOFT_APP_ID');
+  const appPassword = optional(env, 'MICROSOFT_APP_PASSWORD');
+  const tenantId = guid(env, 'MICROSOFT_APP_TENANT_ID');
+  const appType = oneOf(env, 'MICROSOFT_APP_TYPE', TEAMS_APP_TYPES, 'SingleTenant');
+  if (appId === undefined) {
+    if (appPassword !== undefined || tenantId !== undefined || optional(env, 'MICROSOFT_APP_TYPE') !== undefined) {
+      throw new ConfigError('MICROSOFT_APP_ID is needed with the other MICROSOFT_APP_* settings: the app id of the Azure Bot registration.');
+    }
+    return undefined;
+  }
+  if (appType !== 'UserAssignedMSI' && appPassword === undefined) {
+    throw new ConfigError(`MICROSOFT_APP_PASSWORD is needed for a ${appType} bot: the client secret of its app registration.`);
+  }
+  if (appType === 'UserAssignedMSI' && appPassword !== undefined) {
+    throw new ConfigError('MICROSOFT_APP_PASSWORD must be unset for a UserAssignedMSI bot: a managed identity has no secret.');
+  }
+  if (appType !== 'MultiTenant' && tenantId === undefined) {
+    throw new ConfigError(`MICROSOFT_APP_TENANT_ID is needed for a ${appType} bot: the Entra tenant of its registration.`);
+  }
+  return { appType, appId, ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}) };
+}
+
 export function readConfig(env: Env = process.env): Config {
   const uri = mongodbUri(env);
   const courseraConfig = coursera(env);
+  const teamsAuth = teams(env);
   return {
     port: port(env, 'PORT', 3978),
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -86,5 +136,6 @@ export function readConfig(env: Env = process.env): Config {
     dataDir: optional(env, 'DATA_DIR') ?? '.data',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     ...(courseraConfig ? { coursera: courseraConfig } : {}),
+    ...(teamsAuth ? { teams: teamsAuth } : {}),
   };
 }

@@ -1,14 +1,9 @@
-// `npm start`: configuration, the database (MONGODB_URI or a local one), the scheduled
-// jobs, the HTTP server, and a clean stop on SIGINT/SIGTERM.
+// `npm start`: configuration, then the app (database, jobs, HTTP), and a clean stop on
+// SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
-import { startScheduler } from '../jobs/scheduler.js';
-import { systemClock } from '../services/clock.js';
-import { CourseraApi } from '../services/coursera.js';
-import { Licensing } from '../services/licensing.js';
 import { createLogger } from '../services/log.js';
+import { startApp } from './app.js';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { connectDatabase } from './database.js';
-import { createServer } from './server.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -21,24 +16,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.logLevel);
-
-  const database = await connectDatabase(config, log);
-  const { models } = database;
-  const licensing = new Licensing(models, systemClock);
-  const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
-  const scheduler = await startScheduler({ models, clock: systemClock, licensing, log, ...(coursera ? { coursera } : {}) });
-  const server = createServer({ models, log });
-  await new Promise<void>((ready) => server.listen(config.port, config.host, ready));
-  log.info('server.listening', { url: server.url });
+  const app = await startApp(config, { log });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('server.stopping', { signal });
-    await new Promise<void>((closed) => server.close(() => closed()));
-    await scheduler.stop();
-    await database.close();
+    await app.stop();
     log.info('server.stopped');
     // Agenda keeps a timer per job run that has ran (its liveness check) for up to half the
     // lock lifetime; everything is closed, so do not wait for those.

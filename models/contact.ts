@@ -13,6 +13,8 @@ export interface Contact {
     tenantId?: string;
     /** botbuilder's ConversationReference, stored as given. */
     conversationReference: Record<string, unknown>;
+    /** When Teams last told us who this user is (email, name); refreshed daily. */
+    identifiedAt?: Date;
   };
   slackUserId?: string;
   updatedAt: Date;
@@ -27,6 +29,7 @@ export const contactSchema = new Schema<Contact>(
           aadObjectId: String,
           tenantId: String,
           conversationReference: { type: Schema.Types.Mixed, required: true },
+          identifiedAt: Date,
         },
         { _id: false },
       ),

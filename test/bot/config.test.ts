@@ -11,7 +11,30 @@ describe('configuration', () => {
     expect(config).to.include({ port: 8080, mongodbUri: 'mongodb+srv://u:p@cluster.example.org/desk', logLevel: 'debug' });
   });
 
+  const APP = '11111111-2222-3333-4444-555555555555';
+  const TENANT = '66666666-7777-8888-9999-000000000000';
+
+  it('reads a SingleTenant bot registration (the default type) and a managed identity', () => {
+    expect(readConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's3cret', MICROSOFT_APP_TENANT_ID: TENANT }).teams).to.deep.equal({
+      appType: 'SingleTenant',
+      appId: APP,
+      appPassword: 's3cret',
+      tenantId: TENANT,
+    });
+    expect(readConfig({ MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT }).teams).to.deep.equal({
+      appType: 'UserAssignedMSI',
+      appId: APP,
+      tenantId: TENANT,
+    });
+  });
+
   for (const [env, words] of [
+    [{ MICROSOFT_APP_ID: 'my-bot' }, 'MICROSOFT_APP_ID must be a GUID'],
+    [{ MICROSOFT_APP_PASSWORD: 'secret' }, 'MICROSOFT_APP_ID is needed'],
+    [{ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT }, 'MICROSOFT_APP_PASSWORD is needed for a SingleTenant bot'],
+    [{ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'secret' }, 'MICROSOFT_APP_TENANT_ID is needed for a SingleTenant bot'],
+    [{ MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'secret', MICROSOFT_APP_TENANT_ID: TENANT }, 'must be unset for a UserAssignedMSI bot'],
+    [{ MICROSOFT_APP_TYPE: 'Whatever', MICROSOFT_APP_ID: APP }, 'MICROSOFT_APP_TYPE must be one of'],
     [{ PORT: 'eighty' }, 'PORT must be a port number'],
     [{ PORT: '70000' }, 'PORT must be a port number'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error'],

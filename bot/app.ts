@@ -1,0 +1,77 @@
+// The running service: database, scheduled jobs, the Teams endpoint and the HTTP server.
+// `npm start` (main.ts) and the terminal chat start it the same way; tests hand it their
+// own database and clock.
+import type { AddressInfo } from 'node:net';
+import { ConversationState } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { loadFaq } from '../dialogs/knowledge/faq.js';
+import { loadMergeGuide } from '../dialogs/knowledge/mergeGuide.js';
+import { StaffRouter } from '../dialogs/router.js';
+import { startScheduler, type Scheduler, type SchedulerOptions } from '../jobs/scheduler.js';
+import type { Models } from '../models/index.js';
+import { systemClock, type Clock } from '../services/clock.js';
+import { CourseraApi } from '../services/coursera.js';
+import { Licensing } from '../services/licensing.js';
+import { createLogger, type Logger } from '../services/log.js';
+import type { Config } from './config.js';
+import { connectDatabase } from './database.js';
+import { createServer } from './server.js';
+import { createTeamsAdapter } from './teams/adapter.js';
+import { mountTeamsEndpoint } from './teams/endpoint.js';
+import { TeamsIdentity } from './teams/identity.js';
+import { MongoStorage } from './teams/mongoStorage.js';
+import { TeamsBot } from './teams/teamsBot.js';
+
+export interface AppOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** An open database (tests); otherwise the configured or local one is connected. */
+  models?: Models;
+  /** False: no scheduled jobs (tests that drive jobs themselves). */
+  scheduler?: SchedulerOptions | false;
+}
+
+export interface RunningApp {
+  /** e.g. http://127.0.0.1:3978 */
+  url: string;
+  models: Models;
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config.logLevel);
+  const database = options.models ? { models: options.models, close: async () => undefined } : await connectDatabase(config, log);
+  const { models } = database;
+
+  const licensing = new Licensing(models, clock);
+  const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
+  let scheduler: Scheduler | undefined;
+  if (options.scheduler !== false) {
+    scheduler = await startScheduler({ models, clock, licensing, log, ...(coursera ? { coursera } : {}) }, options.scheduler ?? {});
+  }
+
+  const conversationState = new ConversationState(new MongoStorage(models, clock));
+  const router = new StaffRouter(
+    { models, licensing, clock, faq: loadFaq(), mergeGuide: loadMergeGuide() },
+    conversationState.createProperty<DialogState>('dialogState'),
+  );
+  const bot = new TeamsBot(conversationState, new TeamsIdentity(models, clock, log), router);
+  const server = createServer({ models, log });
+  mountTeamsEndpoint(server, createTeamsAdapter(config.teams, conversationState, log), bot, log);
+
+  await new Promise<void>((ready) => server.listen(config.port, config.host, ready));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info('server.listening', { url, teamsAuth: config.teams ? config.teams.appType : 'none (local only)' });
+
+  return {
+    url,
+    models,
+    async stop() {
+      await new Promise<void>((closed) => server.close(() => closed()));
+      await scheduler?.stop();
+      await database.close();
+    },
+  };
+}
