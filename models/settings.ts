@@ -13,6 +13,7 @@ export interface StoredSettings {
   turnoverLastDay?: number;
   resumeAheadOfWaitlist?: boolean;
   allowedEmailDomains?: string[];
+  programContact?: string;
   turnoverSchedule?: string;
   inactivitySchedule?: string;
   yearEndSchedule?: string;
@@ -32,6 +33,7 @@ export const settingsSchema = new Schema<StoredSettings>(
     turnoverLastDay: Number,
     resumeAheadOfWaitlist: Boolean,
     allowedEmailDomains: { type: [String], default: undefined },
+    programContact: String,
     turnoverSchedule: String,
     inactivitySchedule: String,
     yearEndSchedule: String,

@@ -22,6 +22,8 @@ export interface Settings {
   resumeAheadOfWaitlist: boolean;
   /** When not empty, only addresses at these domains may apply. */
   allowedEmailDomains: string[];
+  /** How staff reach the program admins (an address, a channel...), shown wherever the bot sends them there. */
+  programContact: string;
   /** When each job runs: cron expressions in the org time zone. Turnover acts only inside its window. */
   turnoverSchedule: string;
   inactivitySchedule: string;
@@ -41,6 +43,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   turnoverLastDay: 7,
   resumeAheadOfWaitlist: true,
   allowedEmailDomains: [],
+  programContact: '',
   turnoverSchedule: '0 6 * * *',
   inactivitySchedule: '0 7 * * *',
   yearEndSchedule: '5 0 * * *',
@@ -48,6 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 });
 
 const MAX_CAPACITY = 100_000;
+const MAX_CONTACT_LENGTH = 200;
 
 function wholeNumber(name: keyof Settings, value: unknown, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -83,6 +87,11 @@ export function validateSettings(settings: Settings): void {
   if (!Array.isArray(domains) || domains.some((d) => typeof d !== 'string' || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(d))) {
     throw invalidInput('allowedEmailDomains must be a list of lower-case domains such as example.org.', {
       setting: 'allowedEmailDomains',
+    });
+  }
+  if (typeof settings.programContact !== 'string' || settings.programContact.length > MAX_CONTACT_LENGTH || /[\r\n]/.test(settings.programContact)) {
+    throw invalidInput(`programContact must be one line of at most ${MAX_CONTACT_LENGTH} characters, such as "learning@example.org".`, {
+      setting: 'programContact',
     });
   }
   for (const name of JOB_SCHEDULE_SETTINGS) {

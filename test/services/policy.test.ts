@@ -125,6 +125,8 @@ describe('policy', () => {
       ['turnoverLastDay', 31],
       ['resumeAheadOfWaitlist', 'yes'],
       ['allowedEmailDomains', ['Not A Domain']],
+      ['programContact', 'two\nlines'],
+      ['programContact', 'x'.repeat(201)],
       ['turnoverSchedule', 'every day'],
       ['inactivitySchedule', '61 * * * *'],
       ['yearEndSchedule', '0 0 * * * *'],
