@@ -78,8 +78,8 @@ describe('card templates', () => {
   });
 
   it('the validator does catch a broken card', () => {
-    expect(cardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Carousel' }] })).not.to.be.empty;
-    expect(cardProblems({ type: 'AdaptiveCard', version: '1.6', body: [] })).not.to.be.empty;
+    expect(cardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Carousel' }] })).to.have.length.above(0);
+    expect(cardProblems({ type: 'AdaptiveCard', version: '1.6', body: [] })).to.have.length.above(0);
   });
 
   it('keeps text typed by people as text, never as a template', () => {
