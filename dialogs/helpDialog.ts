@@ -3,7 +3,7 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import type { HelpCard } from '../cards/render.js';
 import { loadSettings } from '../services/settings.js';
 import { learnerOf } from './learner.js';
-import { programAdmins, sendCard } from './replies.js';
+import { sendCard } from './replies.js';
 import type { StaffServices } from './staffServices.js';
 
 export const HELP_DIALOG = 'help';
@@ -56,7 +56,7 @@ export class HelpDialog extends Dialog<HelpOptions> {
         ? 'I look after the Coursera licenses: there are only a few hundred each year, handed out first come, first served. Click a line below or just tell me what you need.'
         : 'Click a line below, or type what you need in your own words.',
       commands: COMMANDS,
-      contact: `People behind the program: ${programAdmins(settings)}.`,
+      contact: settings.programContact ? `Program admins: ${settings.programContact}` : '',
     });
     return dc.endDialog();
   }
