@@ -30,10 +30,10 @@ describe('configuration', () => {
 
   for (const [env, words] of [
     [{ MICROSOFT_APP_ID: 'my-bot' }, 'MICROSOFT_APP_ID must be a GUID'],
-    [{ MICROSOFT_APP_PASSWORD: 'secret' }, 'MICROSOFT_APP_ID is needed'],
+    [{ MICROSOFT_APP_PASSWORD: 'pw-s3cr3t' }, 'MICROSOFT_APP_ID is needed'],
     [{ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT }, 'MICROSOFT_APP_PASSWORD is needed for a SingleTenant bot'],
-    [{ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'secret' }, 'MICROSOFT_APP_TENANT_ID is needed for a SingleTenant bot'],
-    [{ MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'secret', MICROSOFT_APP_TENANT_ID: TENANT }, 'must be unset for a UserAssignedMSI bot'],
+    [{ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'pw-s3cr3t' }, 'MICROSOFT_APP_TENANT_ID is needed for a SingleTenant bot'],
+    [{ MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'pw-s3cr3t', MICROSOFT_APP_TENANT_ID: TENANT }, 'must be unset for a UserAssignedMSI bot'],
     [{ MICROSOFT_APP_TYPE: 'Whatever', MICROSOFT_APP_ID: APP }, 'MICROSOFT_APP_TYPE must be one of'],
     [{ PORT: 'eighty' }, 'PORT must be a port number'],
     [{ PORT: '70000' }, 'PORT must be a port number'],
@@ -46,7 +46,8 @@ describe('configuration', () => {
         readConfig(env);
       } catch (error) {
         expect((error as Error).message).not.to.include('\n');
-        expect((error as Error).message).not.to.include('secret');
+        // Neither the database password nor the bot's client secret is echoed.
+        expect((error as Error).message).not.to.include('u:secret').and.not.include('s3cr3t');
       }
     });
   }
