@@ -30,9 +30,9 @@ const PHRASES: Phrase[] = [
       `\\brelease\\b|\\b(?:don'?t|do not|no longer) need (?:it|the ${LICENSE}|my ${LICENSE})|\\b(?:give|hand) (?:it|my ${LICENSE}|the ${LICENSE}) back\\b|\\breturn (?:my|the) ${LICENSE}|\\bcancel my ${LICENSE}`,
     ),
   },
-  { intent: 'ready', pattern: /\b(?:i'?m|i am) ready\b|\bready (?:again|to (?:start|learn|continue))\b|\bresume\b|\bunpause\b|\bre-?invite me\b/ },
-  { intent: 'ready', pattern: /^ready$|\bback again\b/, shortOnly: true },
-  { intent: 'pause', pattern: /\bpause\b|\btoo busy\b|\bput (?:it|me|my \w+) on hold\b|\bkeep my place\b/ },
+  { intent: 'ready', pattern: /\b(?:i'?m|i am) ready\b|\bready (?:again|to (?:start|learn|continue))\b|\bunpause\b|\bre-?invite me\b/ },
+  { intent: 'ready', pattern: /^ready$|\bback again\b|\bresume\b/, shortOnly: true },
+  { intent: 'pause', pattern: /\bpause\b|\bput (?:it|me|my \w+) on hold\b|\bkeep my place\b/ },
   { intent: 'pause', pattern: /\bbusy\b|\bnot now\b|\bon hold\b|\btake a break\b/, shortOnly: true },
   {
     intent: 'merge',
@@ -40,16 +40,17 @@ const PHRASES: Phrase[] = [
   },
   {
     intent: 'apply',
-    pattern: new RegExp(`\\bapply (?:for|now)\\b|\\b(?:i want|i'?d like|can i|how (?:do|can) i) (?:to )?apply\\b|\\bsign me up\\b|\\bjoin the ${WAITLIST}|\\b(?:get|want|request|need) a (?:coursera )?${LICENSE}|\\bput me on the ${WAITLIST}`),
+    pattern: new RegExp(`\\bapply (?:for|now)\\b|\\b(?:i want|i'?d like|can i|how (?:do|can) i) (?:to )?apply\\b(?! (?:the|a|an|this|that|these|those|it|my|your|our|them)\\b)|\\bsign me up\\b|\\bjoin the ${WAITLIST}|\\b(?:get|want|request|need) a (?:coursera )?${LICENSE}|\\bput me on the ${WAITLIST}`),
   },
   { intent: 'apply', pattern: /\bapply\b/, shortOnly: true },
   {
     intent: 'status',
     pattern: new RegExp(
-      `\\bstatus\\b|\\bwhere am i\\b|\\bmy (?:place|position|spot|number)\\b|\\bhow long\\b|\\bwhen (?:will|do|can) i (?:get|receive)\\b|\\bam i (?:on|in) the ${WAITLIST}|\\bmy ${LICENSE}\\b`,
+      `\\bstatus\\b|\\bwhere am i\\b|\\bmy (?:place|position|spot|number)\\b|\\bwhen (?:will|do|can) i (?:get|receive)\\b|\\bam i (?:on|in) the ${WAITLIST}`,
     ),
   },
   { intent: 'status', pattern: new RegExp(`^(?:${WAITLIST}|position|place)$`) },
+  { intent: 'status', pattern: new RegExp(`\\bhow long\\b|\\bmy ${LICENSE}\\b`), shortOnly: true },
 ];
 
 /** Lower case, Teams mentions removed, curly quotes straightened, punctuation at the ends dropped. */

@@ -51,7 +51,7 @@ export class MergeAccountsDialog extends ComponentDialog {
   private async follow(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const guide = this.services.mergeGuide;
     const answer = guide.questions[this.nodeOf(step)]!.answers.find((candidate) => candidate.id === step.result)!;
-    if (answer.next in guide.questions) return step.replaceDialog(MERGE_DIALOG, { node: answer.next } satisfies MergeOptions);
+    if (answer.next in guide.questions) return step.replaceDialog(`${MERGE_DIALOG}.steps`, { node: answer.next } satisfies MergeOptions);
     const outcome = guide.outcomes[answer.next]!;
     const settings = await loadSettings(this.services.models);
     const contact = helperLine(outcome.contact, settings);
