@@ -61,7 +61,7 @@ export class ApplyDialog extends ComponentDialog {
     try {
       normaliseEmail(learner.email, settings);
     } catch (error) {
-      await sendRefusal(step.context, error, settings);
+      await sendRefusal(step.context, error, asker, this.services);
       return step.endDialog();
     }
     const ahead = await queueLength(this.services.models);
@@ -99,7 +99,7 @@ export class ApplyDialog extends ComponentDialog {
       const headline = changed ? "You're on the waitlist" : "You're already on the waitlist";
       await sendCard(step.context, 'message', standingCard(standing, asker.settings, this.services.clock.now(), headline));
     } catch (error) {
-      await sendRefusal(step.context, error, asker.settings);
+      await sendRefusal(step.context, error, asker, this.services);
     }
     return step.endDialog();
   }

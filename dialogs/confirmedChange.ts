@@ -14,6 +14,8 @@ export interface Proposal {
   card: MessageCard;
   confirm: string;
   keep: string;
+  /** Confirming gives something up for good (the button says so by its colour). */
+  final?: boolean;
 }
 
 export interface Done {
@@ -61,7 +63,7 @@ export abstract class ConfirmedChange extends ComponentDialog {
       prompt: cardReply('message', {
         ...proposal.card,
         buttons: [
-          answerButton(proposal.confirm, this.question.id, 'confirm', 'destructive'),
+          answerButton(proposal.confirm, this.question.id, 'confirm', proposal.final ? 'destructive' : 'positive'),
           answerButton(proposal.keep, this.question.id, 'keep'),
           ...(proposal.card.buttons ?? []),
         ],
@@ -83,7 +85,7 @@ export abstract class ConfirmedChange extends ComponentDialog {
       if (done) await this.showStanding(step, { ...asker, person: done.outcome.person }, done.headline);
       else await this.showStanding(step, asker, 'Nothing to change any more');
     } catch (error) {
-      await sendRefusal(step.context, error, asker.settings);
+      await sendRefusal(step.context, error, asker, this.services);
     }
     return step.endDialog();
   }

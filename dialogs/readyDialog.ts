@@ -24,7 +24,7 @@ export class ReadyDialog extends Dialog {
       try {
         current = (await licensing.ready(person._id, actor, 'asked in Teams')).person;
       } catch (error) {
-        await sendRefusal(dc.context, error, settings);
+        await sendRefusal(dc.context, error, asker, this.services);
         return dc.endDialog();
       }
       headline = person.state === 'on_hold' ? "You're back in line" : "You're in line to be re-invited";

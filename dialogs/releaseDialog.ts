@@ -32,6 +32,7 @@ export class ReleaseDialog extends ConfirmedChange {
           buttons: state === 'waiting' ? [commandButton('Hold my place instead', 'pause')] : [],
         },
         confirm: 'Yes, leave the waitlist',
+        final: true,
         keep: 'No, stay in line',
       };
     }
@@ -50,6 +51,7 @@ export class ReleaseDialog extends ConfirmedChange {
           buttons: paused ? [] : [commandButton('Pause instead', 'pause')],
         },
         confirm: 'Yes, give it back',
+        final: true,
         keep: 'No, keep it',
       };
     }

@@ -11,6 +11,7 @@ import type { FaqIndex } from './knowledge/faq.js';
 import type { MergeGuide } from './knowledge/mergeGuide.js';
 import { learnerOf, type Learner } from './learner.js';
 import { programAdmins, sendCard, sendUnknownLearner } from './replies.js';
+import { standingCard } from './standingView.js';
 
 export interface StaffServices {
   models: Models;
@@ -39,11 +40,21 @@ export async function whoIsAsking(context: TurnContext, services: StaffServices)
   return { learner, person, actor: { kind: 'person', id: person.email }, settings };
 }
 
-/** A refusal from the domain, said plainly; anything else is a fault and is rethrown. */
-export async function sendRefusal(context: TurnContext, error: unknown, settings: Settings): Promise<void> {
+/**
+ * A refusal from the domain, said plainly. One that comes from where the person stands
+ * (their state changed since the question was asked, or they are barred) is answered
+ * with where they stand now; anything that is not a refusal is a fault and is rethrown.
+ */
+export async function sendRefusal(context: TurnContext, error: unknown, asker: Asker, services: StaffServices): Promise<void> {
   if (!(error instanceof DomainError)) throw error;
+  if (error.code === 'wrong-state' || error.code === 'barred') {
+    const person = await getPerson(services.models, asker.person._id);
+    const standing = await services.licensing.standing(person);
+    await sendCard(context, 'message', standingCard(standing, asker.settings, services.clock.now(), "That doesn't fit where you stand now"));
+    return;
+  }
   await sendCard(context, 'message', {
     title: "That didn't go through",
-    paragraphs: [error.message, `If you think this is wrong, write to ${programAdmins(settings)}.`],
+    paragraphs: [error.message, `If you think this is wrong, write to ${programAdmins(asker.settings)}.`],
   });
 }

@@ -20,7 +20,7 @@ export interface FaqTopic {
 const STOP_WORDS = new Set(
   `a about after am an and any are as at be been but by can could did do does doing for from get got had has have how i i'm if in
   into is it it's its me my no not of on or our should so than that the their them then there this to too was we what when where
-  which who why will with would you your yours im ive i've dont don't cant can't coursera please hi hello thanks
+  which who why will with would you your yours im ive i've dont don't coursera please hi hello thanks
   tell know want wants need like just also some one there's`.split(/\s+/),
 );
 
