@@ -2,7 +2,7 @@
 // Templates are JSON files next to this one; the data shapes below say what each needs.
 import { readFileSync } from 'node:fs';
 import { Template } from 'adaptivecards-templating';
-import type { CardAction } from './actions.js';
+import type { CardAction, Command } from './actions.js';
 
 export interface CardButton {
   title: string;
@@ -18,6 +18,16 @@ export interface CardLink {
 export interface Fact {
   label: string;
   value: string;
+}
+
+/** A card button that starts one of the staff conversations (the dialogs'). */
+export function commandButton(title: string, action: Command, style?: CardButton['style']): CardButton {
+  return { title, data: { action }, ...(style ? { style } : {}) };
+}
+
+/** A card button that answers the question `question` with `answer`. */
+export function answerButton(title: string, question: string, answer: string, style?: CardButton['style']): CardButton {
+  return { title, data: { action: 'answer', question, answer }, ...(style ? { style } : {}) };
 }
 
 /** A heading, some text, facts, numbered steps, a closing note and buttons: most replies. */

@@ -2,13 +2,13 @@
 // invite, explains the terms, asks for consent, then joins the waitlist and says where.
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { normaliseEmail } from '../services/people.js';
-import { endOfLicenseYear, formatDate, isSeatHolder } from '../services/policy.js';
+import { endOfLicenseYear, formatDate, isSeatHolder, monthsText } from '../services/policy.js';
 import { queueLength } from '../services/queue.js';
 import type { Settings } from '../services/settings.js';
 import { AnswerPrompt, type AskOptions, type Question } from './answerPrompt.js';
 import { cardReply, programAdmins, sendCard } from './replies.js';
 import { sendRefusal, whoIsAsking, type StaffServices } from './staffServices.js';
-import { months, standingCard } from './standingView.js';
+import { standingCard } from './standingView.js';
 
 export const APPLY_DIALOG = 'apply';
 const ASK = 'apply.ask';
@@ -33,7 +33,7 @@ function terms(settings: Settings, now: Date): string[] {
   return [
     `Licenses go first come, first served. Freed ones are handed to the head of the line on days ${settings.turnoverFirstDay}–${settings.turnoverLastDay} of each month.`,
     `A license lasts for the calendar year it is given in (this year: until ${yearEnd}) and does not renew by itself.`,
-    `You agree to keep learning: after ${months(settings.warnAfterMonths)} without activity you get a warning, and after ${months(settings.revokeAfterMonths)} the license is revoked and you cannot be invited again that year.`,
+    `You agree to keep learning: after ${monthsText(settings.warnAfterMonths)} without activity you get a warning, and after ${monthsText(settings.revokeAfterMonths)} the license is revoked and you cannot be invited again that year.`,
     'Too busy for a while? You can pause and be re-invited later, or give the license back.',
   ];
 }

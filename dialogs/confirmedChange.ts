@@ -3,10 +3,10 @@
 // the person's state at that moment, so a confirmation that arrives late (or twice)
 // does what fits now, or nothing.
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { MessageCard } from '../cards/render.js';
+import { answerButton, type MessageCard } from '../cards/render.js';
 import type { Outcome } from '../services/licensing.js';
 import { AnswerPrompt, type AskOptions, type Question } from './answerPrompt.js';
-import { answerButton, cardReply, sendCard } from './replies.js';
+import { cardReply, sendCard } from './replies.js';
 import { sendRefusal, whoIsAsking, type Asker, type StaffServices } from './staffServices.js';
 import { standingCard } from './standingView.js';
 

@@ -4,8 +4,9 @@
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { loadSettings, type Settings } from '../services/settings.js';
 import type { FaqTopic } from './knowledge/faq.js';
-import { commandButton, helperLine, programAdmins, sendCard } from './replies.js';
+import { helperLine, programAdmins, sendCard } from './replies.js';
 import type { StaffServices } from './staffServices.js';
+import { commandButton } from '../cards/render.js';
 
 export const FAQ_DIALOG = 'faq';
 

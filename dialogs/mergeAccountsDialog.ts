@@ -3,9 +3,10 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { MergeGuide } from './knowledge/mergeGuide.js';
 import { AnswerPrompt, type AskOptions, type Question } from './answerPrompt.js';
-import { answerButton, cardReply, helperLine, sendCard } from './replies.js';
+import { cardReply, helperLine, sendCard } from './replies.js';
 import { loadSettings } from '../services/settings.js';
 import type { StaffServices } from './staffServices.js';
+import { answerButton } from '../cards/render.js';
 
 export const MERGE_DIALOG = 'merge';
 const ASK = 'merge.ask';

@@ -2,9 +2,9 @@
 // what the person gives up depends on where they stand: a license (or the right to be
 // re-invited) is released; a place in line is withdrawn.
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import { commandButton } from '../cards/render.js';
 import type { PersonState } from '../models/index.js';
 import { ConfirmedChange, type Done, type Proposal } from './confirmedChange.js';
-import { commandButton } from './replies.js';
 import type { Asker, StaffServices } from './staffServices.js';
 
 export const RELEASE_DIALOG = 'release';

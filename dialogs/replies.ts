@@ -1,7 +1,6 @@
 // Sending cards and the sentences several dialogs share.
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import type { Command } from '../cards/actions.js';
-import { renderCard, type CardButton, type CardData, type CardName } from '../cards/render.js';
+import { renderCard, type CardData, type CardName } from '../cards/render.js';
 import type { Settings } from '../services/settings.js';
 import type { Helper } from './knowledge/faq.js';
 
@@ -27,16 +26,6 @@ export async function sendUnknownLearner(context: TurnContext, settings: Setting
       `Please try again later. If this keeps happening, write to ${programAdmins(settings)}.`,
     ],
   });
-}
-
-/** A card button that starts one of the staff conversations. */
-export function commandButton(title: string, action: Command, style?: CardButton['style']): CardButton {
-  return { title, data: { action }, ...(style ? { style } : {}) };
-}
-
-/** A card button that answers the question `question` with `answer`. */
-export function answerButton(title: string, question: string, answer: string, style?: CardButton['style']): CardButton {
-  return { title, data: { action: 'answer', question, answer }, ...(style ? { style } : {}) };
 }
 
 /** Who can help with a topic, as a sentence; empty when the bot's answer is all there is. */

@@ -13,9 +13,10 @@ import { MERGE_DIALOG, MergeAccountsDialog } from './mergeAccountsDialog.js';
 import { PAUSE_DIALOG, PauseDialog } from './pauseDialog.js';
 import { READY_DIALOG, ReadyDialog } from './readyDialog.js';
 import { RELEASE_DIALOG, ReleaseDialog } from './releaseDialog.js';
-import { commandButton, sendCard } from './replies.js';
+import { sendCard } from './replies.js';
 import type { StaffServices } from './staffServices.js';
 import { STATUS_DIALOG, StatusDialog } from './statusDialog.js';
+import { commandButton } from '../cards/render.js';
 
 const DIALOG_FOR: Record<Command, string> = {
   apply: APPLY_DIALOG,

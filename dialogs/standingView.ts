@@ -1,10 +1,9 @@
 // Where someone stands, as a card: the state in plain words, the place in line and when
 // a license should come, or the license's dates, and the buttons that make sense next.
-import type { MessageCard } from '../cards/render.js';
+import { commandButton, type MessageCard } from '../cards/render.js';
 import type { Standing } from '../services/licensing.js';
-import { formatDate, type Estimate } from '../services/policy.js';
+import { formatDate, monthsText, type Estimate } from '../services/policy.js';
 import type { Settings } from '../services/settings.js';
-import { commandButton } from './replies.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -12,10 +11,6 @@ export function estimateText(estimate: Estimate | undefined, timeZone: string): 
   if (!estimate) return 'not within the next two years at the current pace';
   const last = new Date(estimate.closesAt.getTime() - 1);
   return `at the turnover between ${formatDate(estimate.opensAt, timeZone)} and ${formatDate(last, timeZone)}`;
-}
-
-export function months(count: number): string {
-  return count === 1 ? 'one month' : `${count} months`;
 }
 
 function inDays(at: Date, now: Date): string {
@@ -95,7 +90,7 @@ export function standingCard(standing: Standing, settings: Settings, now: Date, 
         title: title('Your license was revoked'),
         paragraphs: [
           standing.barredUntil
-            ? `It was revoked after ${months(settings.revokeAfterMonths)} without learning activity. You can apply again from ${date(standing.barredUntil)}.`
+            ? `It was revoked after ${monthsText(settings.revokeAfterMonths)} without learning activity. You can apply again from ${date(standing.barredUntil)}.`
             : 'It was revoked earlier. You can apply again now; you would join the back of the line.',
         ],
         buttons: standing.barredUntil ? [] : [commandButton('Apply again', 'apply', 'positive')],
@@ -122,7 +117,7 @@ function holderCard(standing: Standing, settings: Settings, now: Date, headline?
       : standing.state === 'warned'
         ? ['You have had an inactivity warning. Any learning on Coursera before the date below keeps your license.']
         : [
-            `Keep learning: ${months(settings.warnAfterMonths)} without activity brings a warning, and ${months(settings.revokeAfterMonths)} end the license.`,
+            `Keep learning: ${monthsText(settings.warnAfterMonths)} without activity brings a warning, and ${monthsText(settings.revokeAfterMonths)} end the license.`,
           ];
   return {
     title: headline ?? 'You have a Coursera license',

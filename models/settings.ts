@@ -14,6 +14,7 @@ export interface StoredSettings {
   resumeAheadOfWaitlist?: boolean;
   allowedEmailDomains?: string[];
   programContact?: string;
+  programUrl?: string;
   turnoverSchedule?: string;
   inactivitySchedule?: string;
   yearEndSchedule?: string;
@@ -34,6 +35,7 @@ export const settingsSchema = new Schema<StoredSettings>(
     resumeAheadOfWaitlist: Boolean,
     allowedEmailDomains: { type: [String], default: undefined },
     programContact: String,
+    programUrl: String,
     turnoverSchedule: String,
     inactivitySchedule: String,
     yearEndSchedule: String,

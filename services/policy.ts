@@ -134,6 +134,11 @@ export function estimateInvitation(input: EstimateInput): Estimate | undefined {
   return undefined;
 }
 
+/** For messages: a number of months in words, e.g. "one month", "2 months". */
+export function monthsText(count: number): string {
+  return count === 1 ? 'one month' : `${count} months`;
+}
+
 /** For messages: a date in the org time zone, e.g. "1 January 2027". */
 export function formatDate(at: Date, timeZone: string): string {
   return inZone(at, timeZone).toFormat('d LLLL yyyy');

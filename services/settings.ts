@@ -24,6 +24,8 @@ export interface Settings {
   allowedEmailDomains: string[];
   /** How staff reach the program admins (an address, a channel...), shown wherever the bot sends them there. */
   programContact: string;
+  /** The program's page on Coursera, linked from invitations and warnings; empty: Coursera's home page. */
+  programUrl: string;
   /** When each job runs: cron expressions in the org time zone. Turnover acts only inside its window. */
   turnoverSchedule: string;
   inactivitySchedule: string;
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   resumeAheadOfWaitlist: true,
   allowedEmailDomains: [],
   programContact: '',
+  programUrl: '',
   turnoverSchedule: '0 6 * * *',
   inactivitySchedule: '0 7 * * *',
   yearEndSchedule: '5 0 * * *',
@@ -92,6 +95,11 @@ export function validateSettings(settings: Settings): void {
   if (typeof settings.programContact !== 'string' || settings.programContact.length > MAX_CONTACT_LENGTH || /[\r\n]/.test(settings.programContact)) {
     throw invalidInput(`programContact must be one line of at most ${MAX_CONTACT_LENGTH} characters, such as "learning@example.org".`, {
       setting: 'programContact',
+    });
+  }
+  if (typeof settings.programUrl !== 'string' || (settings.programUrl !== '' && !/^https:\/\/[^\s/]+\.[^\s]+$/.test(settings.programUrl))) {
+    throw invalidInput('programUrl must be an https address such as https://www.coursera.org/programs/your-program, or empty.', {
+      setting: 'programUrl',
     });
   }
   for (const name of JOB_SCHEDULE_SETTINGS) {

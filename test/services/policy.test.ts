@@ -127,6 +127,8 @@ describe('policy', () => {
       ['allowedEmailDomains', ['Not A Domain']],
       ['programContact', 'two\nlines'],
       ['programContact', 'x'.repeat(201)],
+      ['programUrl', 'http://coursera.org/programs/x'],
+      ['programUrl', 'javascript:alert(1)'],
       ['turnoverSchedule', 'every day'],
       ['inactivitySchedule', '61 * * * *'],
       ['yearEndSchedule', '0 0 * * * *'],
