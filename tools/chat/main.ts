@@ -58,7 +58,8 @@ async function findBot(url: string | undefined): Promise<Bot> {
   process.stderr.write(`No bot answers at ${running}; starting one in this process…\n`);
   const { startApp } = await import('../../bot/app.js');
   const log = createLogger('warn', (line) => process.stderr.write(`${line}\n`));
-  const app = await startApp({ ...config, port: 0 }, { log });
+  // The chat signs nothing, so the bot it starts checks no tokens, whatever .env says.
+  const app = await startApp({ ...config, port: 0, teams: undefined }, { log });
   return app;
 }
 
