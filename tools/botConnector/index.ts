@@ -4,10 +4,10 @@
 // answers member look-ups from a registry, and can be told to fail: queued faults for the
 // next matching requests, rate limits that answer 429 with Retry-After, a required token.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity, ConversationParameters, TeamsChannelAccount } from 'botbuilder';
 import type { Clock } from '../../services/clock.js';
+import { Arrivals, FaultQueue, startLoopbackServer } from '../fakeService/index.js';
 import { aadObjectIdFor, LOCAL_TENANT_ID, nameFromEmail, personalConversationId, teamsUserId } from './teamsIds.js';
 
 export * from './teamsIds.js';
@@ -246,12 +246,11 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
   const rosters = new Map<string, string[]>();
   let recorded: ConnectorActivity[] = [];
   let requestLog: ConnectorRequest[] = [];
-  let faults: { fault: ConnectorFault; remaining: number; match?: RequestMatch }[] = [];
+  const faults = new FaultQueue<ConnectorFault, RequestMatch>();
   let rateLimits = options.rateLimits;
   let accepted: { at: number; conversationId?: string }[] = [];
   let counters: ConnectorCounters = { accepted: 0, rejected: 0, rateLimited: 0, injected: 0, byConversation: {} };
-  const listeners = new Set<ActivityListener>();
-  const hung = new Set<ServerResponse>();
+  const arrivals = new Arrivals<ConnectorActivity>();
   // Teams activity ids are epoch milliseconds; a counter keeps them unique.
   const firstActivity = Date.now();
   let nextActivity = 0;
@@ -285,13 +284,7 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
 
   function record(entry: ConnectorActivity): void {
     recorded.push(entry);
-    for (const listener of listeners) {
-      try {
-        listener(entry);
-      } catch {
-        // A listener's failure is its own business.
-      }
-    }
+    arrivals.announce(entry);
   }
 
   function count(conversationId: string | undefined, ok: boolean): void {
@@ -320,13 +313,9 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
   }
 
   function takeFault(found: Route): ConnectorFault | undefined {
-    const index = faults.findIndex((entry) => entry.remaining > 0 && matches(entry.match, found));
-    if (index < 0) return undefined;
-    const entry = faults[index]!;
-    entry.remaining -= 1;
-    if (entry.remaining === 0) faults.splice(index, 1);
-    counters.injected += 1;
-    return entry.fault;
+    const fault = faults.take((match) => matches(match, found));
+    if (fault) counters.injected += 1;
+    return fault;
   }
 
   function authorized(req: IncomingMessage): boolean {
@@ -468,8 +457,7 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
       log.status = 'hung';
       count(found.conversationId, false);
       req.resume();
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
+      server.hang(res);
       return;
     }
     if (fault && 'status' in fault) {
@@ -494,17 +482,12 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, { error: { code: 'ServiceError', message: 'Internal server error.' } });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startLoopbackServer(
+    handle,
+    (res) => send(res, 500, { error: { code: 'ServiceError', message: 'Internal server error.' } }),
+    options.port,
+  );
+  const { url } = server;
 
   const activities = (conversationId?: string) =>
     conversationId === undefined ? [...recorded] : recorded.filter((entry) => entry.conversationId === conversationId);
@@ -516,47 +499,19 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
     personalConversationId,
     activities,
     waitForActivities(conversationId, wanted, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = activities(conversationId);
-          if (found.length < wanted) return false;
-          clearTimeout(timer);
-          unsubscribe();
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          unsubscribe();
-          const found = activities(conversationId);
-          const seen = found.map((entry) => `${entry.operation} ${entry.activity?.type ?? ''}`.trim()).join(', ');
-          reject(
-            new Error(
-              `Bot Connector: expected ${wanted} activities in conversation ${conversationId} within ${timeoutMs} ms, got ${found.length}` +
-                (seen ? ` (${seen})` : '') +
-                '.',
-            ),
-          );
-        }, timeoutMs);
-        const listener = () => void check();
-        listeners.add(listener);
-        const unsubscribe = () => listeners.delete(listener);
-        check();
+      return arrivals.waitFor(() => activities(conversationId), wanted, timeoutMs, (found) => {
+        const seen = found.map((entry) => `${entry.operation} ${entry.activity?.type ?? ''}`.trim()).join(', ');
+        return (
+          `Bot Connector: expected ${wanted} activities in conversation ${conversationId} within ${timeoutMs} ms, got ${found.length}` +
+          (seen ? ` (${seen})` : '') +
+          '.'
+        );
       });
     },
-    onActivity(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onActivity: (listener) => arrivals.subscribe(listener),
     requests: () => requestLog.map((entry) => ({ ...entry })),
-    injectFault(fault, { times = 1, match } = {}) {
-      if (!Number.isInteger(times) || times < 1) throw new Error('injectFault: times must be a positive integer');
-      faults.push({ fault, remaining: times, ...(match ? { match } : {}) });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    injectFault: (fault, options) => faults.add(fault, options),
+    clearFaults: () => faults.clear(),
     setRateLimits(limits) {
       rateLimits = limits;
       accepted = [];
@@ -565,17 +520,13 @@ export async function startBotConnector(options: BotConnectorOptions = {}): Prom
     reset() {
       recorded = [];
       requestLog = [];
-      faults = [];
+      faults.clear();
       accepted = [];
       counters = { accepted: 0, rejected: 0, rateLimited: 0, injected: 0, byConversation: {} };
     },
     async close() {
-      listeners.clear();
-      for (const res of hung) res.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      arrivals.clear();
+      await server.close();
     },
   };
 }

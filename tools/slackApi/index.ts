@@ -4,9 +4,9 @@
 // errors, 429 + Retry-After for rate limits), records what the app posted, and can be told to
 // fail: queued faults for the next matching calls, and Slack's rate limits (on by default).
 // See README.md here for what is faithful and what is simplified.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../services/clock.js';
+import { Arrivals, FaultQueue, startLoopbackServer } from '../fakeService/index.js';
 import { ApiError, defaultMethodLimits, METHODS, type SlackArgs } from './methods.js';
 import {
   dmChannelId,
@@ -241,10 +241,9 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
 
   let limiter = new RateLimiter(resolveLimits(options.rateLimits));
   let requestLog: SlackRequest[] = [];
-  let faults: { fault: SlackFault; remaining: number; match?: SlackCallMatch }[] = [];
+  const faults = new FaultQueue<SlackFault, SlackCallMatch>();
   let counters = emptyCounters();
-  const listeners = new Set<() => void>();
-  const hung = new Set<ServerResponse>();
+  const arrivals = new Arrivals();
 
   function tally(method: string, channel: string | undefined, outcome: keyof SlackTally): void {
     counters[outcome] += 1;
@@ -253,13 +252,9 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
   }
 
   function takeFault(method: string, channel: string | undefined, rawChannel: string | undefined): SlackFault | undefined {
-    const index = faults.findIndex((entry) => entry.remaining > 0 && matches(entry.match, method, channel, rawChannel));
-    if (index < 0) return undefined;
-    const entry = faults[index]!;
-    entry.remaining -= 1;
-    if (entry.remaining === 0) faults.splice(index, 1);
-    counters.injected += 1;
-    return entry.fault;
+    const fault = faults.take((match) => matches(match, method, channel, rawChannel));
+    if (fault) counters.injected += 1;
+    return fault;
   }
 
   function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -312,8 +307,7 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
     if (fault && 'hang' in fault) {
       log.status = 'hung';
       tally(method, channel, 'failed');
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
+      server.hang(res);
       return;
     }
     if (fault && 'status' in fault) {
@@ -352,24 +346,15 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
         },
       });
       answer({ ok: true, ...result });
-      if (workspace.messages.length !== before) for (const listener of listeners) listener();
+      if (workspace.messages.length !== before) arrivals.announce();
     } catch (error) {
       if (error instanceof ApiError) return apiError(error);
       answer({ ok: false, error: 'internal_error' });
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, JSON.stringify({ ok: false, error: 'internal_error' }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startLoopbackServer(handle, (res) => send(res, 500, JSON.stringify({ ok: false, error: 'internal_error' })), options.port);
+  const { url } = server;
 
   const messages = (channel?: string) => {
     const list = channel === undefined ? workspace.messages : workspace.messages.filter((m) => m.channel === workspace.channelKey(channel));
@@ -387,31 +372,16 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
     addChannel: (input) => workspace.addChannel(input),
     dmChannelId,
     messages,
-    waitForMessages(channel, count, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = messages(channel);
-          if (found.length < count) return;
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`Slack API: expected ${count} messages in ${channel} within ${timeoutMs} ms, got ${messages(channel).length}.`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      });
-    },
+    waitForMessages: (channel, count, timeoutMs = 5000) =>
+      arrivals.waitFor(
+        () => messages(channel),
+        count,
+        timeoutMs,
+        (found) => `Slack API: expected ${count} messages in ${channel} within ${timeoutMs} ms, got ${found.length}.`,
+      ),
     requests: () => requestLog.map((entry) => structuredClone(entry)),
-    injectFault(fault, { times = 1, match } = {}) {
-      if (!Number.isInteger(times) || times < 1) throw new Error('injectFault: times must be a positive integer');
-      faults.push({ fault, remaining: times, ...(match ? { match } : {}) });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    injectFault: (fault, options) => faults.add(fault, options),
+    clearFaults: () => faults.clear(),
     setRateLimits(limits) {
       limiter = new RateLimiter(resolveLimits(limits));
     },
@@ -419,17 +389,13 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
     reset() {
       workspace.messages = [];
       requestLog = [];
-      faults = [];
+      faults.clear();
       counters = emptyCounters();
       limiter = new RateLimiter(limiter.limits);
     },
     async close() {
-      listeners.clear();
-      for (const res of hung) res.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      arrivals.clear();
+      await server.close();
     },
   };
 }
