@@ -22,6 +22,7 @@ import { formatSimulation } from '../simulation/format.js';
 import { parseScenario } from '../simulation/scenario.js';
 import { simulate } from '../simulation/simulate.js';
 import { formatImportReport, formatJobReport } from './format.js';
+import { runCommand, UsageError } from '../cli.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -36,8 +37,6 @@ Commands:
   help                   this text
 
 Every command takes --json to print its result as JSON.`;
-
-class UsageError extends Error {}
 
 const admin: Actor = { kind: 'admin', id: `cli:${userInfo().username}` };
 const quiet = createLogger('error', (line) => process.stderr.write(`${line}\n`));
@@ -153,14 +152,6 @@ async function main(argv: string[]): Promise<void> {
   throw new UsageError(`Unknown command ${command}. Commands: ${[...JOB_NAMES, 'import', 'simulate', 'help'].join(', ')}.`);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${error instanceof DomainError ? error.message : `failed: ${(error as Error).stack ?? String(error)}`}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main(process.argv.slice(2)), USAGE, {
+  refusal: (error) => (error instanceof DomainError ? { message: error.message } : undefined),
+});

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, readConfig } from '../../bot/config.js';
 import { createLogger } from '../../services/log.js';
 import { ChatError, runChat } from './chat.js';
+import { runCommand, UsageError } from '../cli.js';
 
 const USAGE = `Usage: npm run chat -- --as EMAIL [--name "Full Name"] [--url http://127.0.0.1:3978]
 
@@ -15,8 +16,6 @@ const USAGE = `Usage: npm run chat -- --as EMAIL [--name "Full Name"] [--url htt
   --url URL     the bot to talk to (default: the one npm start runs, else one started here)
 
 Type a message; a number (or #number) clicks that button on the latest card; /quit leaves.`;
-
-class UsageError extends Error {}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -106,15 +105,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  // The in-process app's scheduler may leave timers behind; everything is stopped.
-  () => process.exit(0),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`chat: ${error instanceof ChatError ? error.message : ((error as Error).stack ?? String(error))}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main(process.argv.slice(2)), USAGE, {
+  refusal: (error) => (error instanceof ChatError ? { message: `chat: ${error.message}` } : undefined),
+  faultPrefix: 'chat: ',
+});

@@ -6,14 +6,13 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPackage, DEFAULT_OUT, PackageConfigError, PackageError } from './index.js';
+import { runCommand, UsageError } from '../cli.js';
 
 const USAGE = `Usage: npm run package:teams [-- --out PATH]
 
 Needs MICROSOFT_APP_ID and TEAMS_WEBSITE_URL; TEAMS_DEVELOPER_NAME, TEAMS_PRIVACY_URL and
 TEAMS_TERMS_URL are optional (environment or .env). Writes dist/license-desk-teams.zip
 unless --out says otherwise.`;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   let values;
@@ -35,22 +34,10 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`Wrote ${shown}: ${built.entries.join(', ')} (manifest ${String(built.manifest.manifestVersion)}, version ${String(built.manifest.version)}).\n`);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-      process.exit(2);
-    }
-    if (error instanceof PackageConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    if (error instanceof PackageError) {
-      process.stderr.write(`${error.message}\n${error.problems.map((problem) => `  ${problem}\n`).join('')}`);
-      process.exit(1);
-    }
-    process.stderr.write(`failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+runCommand(main(process.argv.slice(2)), USAGE, {
+  refusal(error) {
+    if (error instanceof PackageConfigError) return { message: error.message, exitCode: 2 };
+    if (error instanceof PackageError) return { message: [error.message, ...error.problems.map((problem) => `  ${problem}`)].join('\n') };
+    return undefined;
   },
-);
+});
