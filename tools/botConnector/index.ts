@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity, ConversationParameters, TeamsChannelAccount } from 'botbuilder';
 import type { Clock } from '../../services/clock.js';
-import { Arrivals, FaultQueue, startLoopbackServer } from '../fakeService/index.js';
-import { aadObjectIdFor, LOCAL_TENANT_ID, nameFromEmail, personalConversationId, teamsUserId } from './teamsIds.js';
+import { Arrivals, FaultQueue, nameFromEmail, startLoopbackServer } from '../fakeService/index.js';
+import { aadObjectIdFor, LOCAL_TENANT_ID, personalConversationId, teamsUserId } from './teamsIds.js';
 
 export * from './teamsIds.js';
 

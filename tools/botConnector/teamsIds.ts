@@ -33,13 +33,3 @@ export function aadObjectIdFor(email: string): string {
 export function personalConversationId(userId: string): string {
   return `a:1${digest(`personal:${userId}`).toString('base64url').slice(0, 40)}`;
 }
-
-/** "alex.doe@example.org" → "Alex Doe". */
-export function nameFromEmail(email: string): string {
-  const local = email.split('@')[0] ?? email;
-  return local
-    .split(/[._-]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join(' ');
-}

@@ -1,8 +1,18 @@
 // What the local fakes of far-edge services (tools/botConnector, tools/slackApi) share:
-// the loopback HTTP server with requests that may be left hanging on purpose, faults
+// made-up names, the loopback HTTP server with requests that may be left hanging on purpose, faults
 // queued for the next matching requests, and waiting for what the code under test sends.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** A readable name for a fake user: "alex.doe@example.org" → "Alex Doe". */
+export function nameFromEmail(email: string): string {
+  const local = email.split('@')[0] ?? email;
+  return local
+    .split(/[._-]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join(' ');
+}
 
 /** Faults queued for the next requests that match, each for a number of times. */
 export class FaultQueue<Fault, Match> {

@@ -3,6 +3,7 @@
 // stable from run to run; they look like Slack's (U…, D…, C…) but mean nothing to Slack.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../services/clock.js';
+import { nameFromEmail } from '../fakeService/index.js';
 
 /** A user as users.lookupByEmail answers it (the fields Slack documents that we fill). */
 export interface SlackUser {
@@ -111,15 +112,6 @@ export const slackUserId = (email: string) => slackId('U', email.trim().toLowerC
 export const dmChannelId = (userId: string) => slackId('D', userId);
 export const channelId = (name: string) => slackId('C', name.replace(/^#/, '').toLowerCase());
 
-function realNameFromEmail(email: string): string {
-  const local = email.split('@')[0] ?? email;
-  return local
-    .split(/[._-]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join(' ');
-}
-
 /** Slack timestamps: seconds and microseconds, "1712345678.000123". */
 export function microsToTs(micros: number): string {
   return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
@@ -152,7 +144,7 @@ export class Workspace {
   addUser(input: SlackUserInput): SlackUser {
     const email = input.email.trim();
     const existing = this.findByEmail(email);
-    const realName = input.realName ?? existing?.real_name ?? realNameFromEmail(email);
+    const realName = input.realName ?? existing?.real_name ?? nameFromEmail(email);
     const name = input.name ?? existing?.name ?? (email.split('@')[0] ?? email).toLowerCase();
     const user: SlackUser = {
       id: input.id ?? existing?.id ?? slackUserId(email),
