@@ -249,15 +249,21 @@ describe('the terminal chat with the app', () => {
     connector = undefined;
   });
 
-  it('shows the help card with numbered buttons, and a click reaches the bot', async () => {
+  /** Types `lines` into a chat with a fresh app, as `user`; returns what the terminal showed. */
+  async function chatWithApp(lines: string, user: { email: string; name: string }): Promise<string> {
     connector = await startBotConnector();
     app = await startApp({ ...readConfig({}), port: 0 }, { models: db(), scheduler: false, log: createLogger('error', () => undefined) });
     const input = new PassThrough();
     const output = new PassThrough();
     let transcript = '';
     output.on('data', (chunk: Buffer) => (transcript += chunk.toString('utf8')));
-    input.end('help\n2\n');
-    await runChat({ input, output, botUrl: app.url, user: { email: 'alex.doe@example.org', name: 'Alex Doe' }, connector });
+    input.end(lines);
+    await runChat({ input, output, botUrl: app.url, user, connector });
+    return transcript;
+  }
+
+  it('shows the help card with numbered buttons, and a click reaches the bot', async () => {
+    const transcript = await chatWithApp('help\n2\n', { email: 'alex.doe@example.org', name: 'Alex Doe' });
 
     const [, afterHelp = ''] = transcript.split('you> help\n');
     const [helpReply = '', afterClick = ''] = afterHelp.split('you> 2\n');
@@ -268,20 +274,13 @@ describe('the terminal chat with the app', () => {
     // Button 2 sent { action: 'status' } as the message value: the bot answered with the status.
     expect(afterClick).to.match(/^\(clicked \[2\] Status\)\nLicense Desk:\n/);
     expect(afterClick).to.match(/haven't applied/i);
-    const statusTurn = connector.activities().at(-1)!;
-    expect(statusTurn.conversationId).to.equal(connector.personalConversationId(connector.members()[0]!.id));
+    const statusTurn = connector!.activities().at(-1)!;
+    expect(statusTurn.conversationId).to.equal(connector!.personalConversationId(connector!.members()[0]!.id));
     expect(statusTurn.activity?.attachments?.[0]?.contentType).to.equal('application/vnd.microsoft.card.adaptive');
   });
 
   it('applies from the terminal: consent card, click to agree, place in line', async () => {
-    connector = await startBotConnector();
-    app = await startApp({ ...readConfig({}), port: 0 }, { models: db(), scheduler: false, log: createLogger('error', () => undefined) });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let transcript = '';
-    output.on('data', (chunk: Buffer) => (transcript += chunk.toString('utf8')));
-    input.end('apply\n1\n');
-    await runChat({ input, output, botUrl: app.url, user: { email: 'sam.lee@example.org', name: 'Sam Lee' }, connector });
+    const transcript = await chatWithApp('apply\n1\n', { email: 'sam.lee@example.org', name: 'Sam Lee' });
 
     const [, afterApply = ''] = transcript.split('you> apply\n');
     const [consent = '', afterClick = ''] = afterApply.split('you> 1\n');
