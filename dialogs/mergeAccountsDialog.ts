@@ -36,15 +36,15 @@ export class MergeAccountsDialog extends ComponentDialog {
   private async ask(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const node = this.nodeOf(step);
     const question = this.services.mergeGuide.questions[node]!;
-    const { id } = questionOf(this.services.mergeGuide, node);
+    const asked = questionOf(this.services.mergeGuide, node);
     const options: AskOptions = {
       prompt: cardReply('message', {
         title: TITLE,
         paragraphs: [question.text],
         ...(question.help ? { note: question.help } : {}),
-        buttons: question.answers.map((answer) => answerButton(answer.label, id, answer.id)),
+        buttons: question.answers.map((answer) => answerButton(answer.label, asked.id, answer.id)),
       }),
-      validations: questionOf(this.services.mergeGuide, node),
+      validations: asked,
     };
     return step.prompt(ASK, options);
   }
