@@ -13,13 +13,20 @@ import { systemClock, type Clock } from '../services/clock.js';
 import { CourseraApi } from '../services/coursera.js';
 import { Licensing } from '../services/licensing.js';
 import { createLogger, type Logger } from '../services/log.js';
+import type { NoticeChannel } from '../services/notifications/channels.js';
+import { RateLimiter } from '../services/notifications/rateLimit.js';
+import { deliverNotices, type DeliveryOptions, type DeliveryReport } from '../services/notifications/worker.js';
 import type { Config } from './config.js';
 import { connectDatabase } from './database.js';
 import { createServer } from './server.js';
+import { SlackNoticeChannel } from './slack/noticeChannel.js';
+import { slackWebClient } from './slack/webClient.js';
 import { createTeamsAdapter } from './teams/adapter.js';
+import { connectorHttpClient } from './teams/connectorHttp.js';
 import { mountTeamsEndpoint } from './teams/endpoint.js';
 import { TeamsIdentity } from './teams/identity.js';
 import { MongoStorage } from './teams/mongoStorage.js';
+import { TeamsNoticeChannel } from './teams/noticeChannel.js';
 import { TeamsBot } from './teams/teamsBot.js';
 
 export interface AppOptions {
@@ -29,12 +36,16 @@ export interface AppOptions {
   models?: Models;
   /** False: no scheduled jobs (tests that drive jobs themselves). */
   scheduler?: SchedulerOptions | false;
+  /** How the outbox is drained (tests shorten leases and waits). */
+  delivery?: DeliveryOptions;
 }
 
 export interface RunningApp {
   /** e.g. http://127.0.0.1:3978 */
   url: string;
   models: Models;
+  /** Drains the outbox now, as the delivery job does. */
+  deliverNotices(options?: DeliveryOptions): Promise<DeliveryReport>;
   stop(): Promise<void>;
 }
 
@@ -46,28 +57,39 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const licensing = new Licensing(models, clock);
   const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
+
+  // One limiter for everything this process sends, so replies and notices share the platforms' limits.
+  const limiter = new RateLimiter();
+  const conversationState = new ConversationState(new MongoStorage(models, clock));
+  const adapter = createTeamsAdapter(config.teams, conversationState, log, connectorHttpClient({ limiter }));
+  const channels: NoticeChannel[] = [new TeamsNoticeChannel(adapter, config.teams?.appId ?? '')];
+  if (config.slack) channels.push(new SlackNoticeChannel(slackWebClient(config.slack), limiter));
+
   let scheduler: Scheduler | undefined;
   if (options.scheduler !== false) {
-    scheduler = await startScheduler({ models, clock, licensing, log, ...(coursera ? { coursera } : {}) }, options.scheduler ?? {});
+    scheduler = await startScheduler(
+      { models, clock, licensing, log, channels, ...(coursera ? { coursera } : {}), ...(options.delivery ? { delivery: options.delivery } : {}) },
+      options.scheduler ?? {},
+    );
   }
 
-  const conversationState = new ConversationState(new MongoStorage(models, clock));
   const router = new StaffRouter(
     { models, licensing, clock, faq: loadFaq(), mergeGuide: loadMergeGuide() },
     conversationState.createProperty<DialogState>('dialogState'),
   );
   const bot = new TeamsBot(conversationState, new TeamsIdentity(models, clock, log), router);
   const server = createServer({ models, log });
-  mountTeamsEndpoint(server, createTeamsAdapter(config.teams, conversationState, log), bot, log);
+  mountTeamsEndpoint(server, adapter, bot, log);
 
   await new Promise<void>((ready) => server.listen(config.port, config.host, ready));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info('server.listening', { url, teamsAuth: config.teams ? config.teams.appType : 'none (local only)' });
+  log.info('server.listening', { url, teamsAuth: config.teams ? config.teams.appType : 'none (local only)', slackNotices: config.slack !== undefined });
 
   return {
     url,
     models,
+    deliverNotices: (delivery) => deliverNotices({ models, clock, log, channels }, { ...options.delivery, ...delivery }),
     async stop() {
       await new Promise<void>((closed) => server.close(() => closed()));
       await scheduler?.stop();

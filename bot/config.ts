@@ -15,6 +15,15 @@ export interface Config {
   coursera?: CourseraConfig;
   /** The Azure Bot registration. Unset: a local run that checks no tokens (never expose it). */
   teams?: TeamsAuthConfig;
+  /** The Slack app. Unset: no Slack direct messages for people Teams cannot reach. */
+  slack?: SlackConfig;
+}
+
+export interface SlackConfig {
+  /** The bot token (xoxb-…); never logged. */
+  botToken: string;
+  /** The Web API base, ending in /api/ (a local fake in development). */
+  apiUrl: string;
 }
 
 export const TEAMS_APP_TYPES = ['SingleTenant', 'UserAssignedMSI', 'MultiTenant'] as const;
@@ -125,10 +134,19 @@ function teams(env: Env): TeamsAuthConfig | undefined {
   return { appType, appId, ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}) };
 }
 
+function slack(env: Env): SlackConfig | undefined {
+  const botToken = optional(env, 'SLACK_BOT_TOKEN');
+  if (botToken === undefined) return undefined;
+  if (!/^xoxb-[A-Za-z0-9-]+$/.test(botToken)) throw new ConfigError('SLACK_BOT_TOKEN must be a Slack bot token starting with xoxb-.');
+  const apiUrl = httpsUrl(env, 'SLACK_API_URL', 'https://slack.com/api/');
+  return { botToken, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` };
+}
+
 export function readConfig(env: Env = process.env): Config {
   const uri = mongodbUri(env);
   const courseraConfig = coursera(env);
   const teamsAuth = teams(env);
+  const slackConfig = slack(env);
   return {
     port: port(env, 'PORT', 3978),
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -137,5 +155,6 @@ export function readConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     ...(courseraConfig ? { coursera: courseraConfig } : {}),
     ...(teamsAuth ? { teams: teamsAuth } : {}),
+    ...(slackConfig ? { slack: slackConfig } : {}),
   };
 }

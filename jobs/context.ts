@@ -4,6 +4,8 @@ import type { Clock } from '../services/clock.js';
 import type { CourseraClient } from '../services/coursera.js';
 import type { Licensing } from '../services/licensing.js';
 import type { Logger } from '../services/log.js';
+import type { NoticeChannel } from '../services/notifications/channels.js';
+import type { DeliveryOptions } from '../services/notifications/worker.js';
 
 /** What every job needs. The clock says "now": the system clock, or a date given with --as-of. */
 export interface JobContext {
@@ -13,6 +15,9 @@ export interface JobContext {
   log: Logger;
   /** Present when Coursera API credentials are configured; otherwise activity comes from imported reports. */
   coursera?: CourseraClient;
+  /** Where notices go (Teams, then Slack), when the process can send them. */
+  channels?: readonly NoticeChannel[];
+  delivery?: DeliveryOptions;
 }
 
 export interface RunOptions {

@@ -3,17 +3,20 @@
 import type { Settings } from '../services/settings.js';
 import { runActivitySync, type ActivitySyncReport } from './activitySync.js';
 import type { JobContext, RunOptions } from './context.js';
+import { runDelivery, type DeliveryJobReport } from './delivery.js';
 import { runInactivity, type InactivityReport } from './inactivity.js';
 import { runTurnover, type TurnoverReport } from './turnover.js';
 import { runYearEnd, type YearEndReport } from './yearEnd.js';
 
-export type JobReport = TurnoverReport | InactivityReport | YearEndReport | ActivitySyncReport;
+export type JobReport = TurnoverReport | InactivityReport | YearEndReport | ActivitySyncReport | DeliveryJobReport;
 
 interface JobDefinition {
   run: (ctx: JobContext, options: RunOptions) => Promise<JobReport>;
   schedule: keyof Settings;
   /** Runs only where Coursera API credentials are configured. */
   needsCoursera?: true;
+  /** Runs only where the process can reach learners (the bot, not the admin CLI). */
+  needsChannels?: true;
 }
 
 export const JOBS = {
@@ -21,14 +24,18 @@ export const JOBS = {
   inactivity: { run: runInactivity, schedule: 'inactivitySchedule' },
   'year-end': { run: runYearEnd, schedule: 'yearEndSchedule' },
   'activity-sync': { run: runActivitySync, schedule: 'activitySyncSchedule', needsCoursera: true },
+  delivery: { run: runDelivery, schedule: 'deliverySchedule', needsChannels: true },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];
 
-/** The jobs that can run with this context (activity sync only with Coursera credentials). */
-export function jobsFor(ctx: Pick<JobContext, 'coursera'>): JobName[] {
-  return JOB_NAMES.filter((name) => !(JOBS[name] as JobDefinition).needsCoursera || ctx.coursera !== undefined);
+/** The jobs that can run with this context (activity sync only with Coursera credentials, delivery only with channels). */
+export function jobsFor(ctx: Pick<JobContext, 'coursera' | 'channels'>): JobName[] {
+  return JOB_NAMES.filter((name) => {
+    const job: JobDefinition = JOBS[name];
+    return (!job.needsCoursera || ctx.coursera !== undefined) && (!job.needsChannels || ctx.channels !== undefined);
+  });
 }
 
 export function isJobName(name: string): name is JobName {
@@ -48,6 +55,16 @@ export function summarize(report: JobReport): Record<string, unknown> {
       return { job: report.job, warned: report.warned.length, revoked: report.revoked.length };
     case 'year-end':
       return { job: report.job, expired: report.expired.length };
+    case 'delivery':
+      return {
+        job: report.job,
+        due: report.due,
+        sent: report.sent,
+        retrying: report.retrying,
+        failed: report.failed?.length,
+        undeliverable: report.undeliverable?.length,
+        uncertain: report.uncertain?.length,
+      };
     case 'activity-sync':
       return {
         job: report.job,

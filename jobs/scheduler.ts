@@ -48,6 +48,8 @@ export async function startScheduler(ctx: JobContext, options: SchedulerOptions 
     agenda.define(name, async () => {
       const report = await runJob(name, ctx, { dryRun: false });
       ctx.log.info('job.finished', summarize(report));
+      // Learners hear about what a job did to them now, not at the next scheduled delivery.
+      if ('noticesQueued' in report && report.noticesQueued > 0 && names.includes('delivery')) await agenda.now('delivery');
     });
   }
   agenda.on('fail', (error: Error, job: { attrs: { name: string } }) => {

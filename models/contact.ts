@@ -17,6 +17,8 @@ export interface Contact {
     identifiedAt?: Date;
   };
   slackUserId?: string;
+  /** The direct-message channel with the bot in Slack, once opened. */
+  slackDmChannelId?: string;
   updatedAt: Date;
 }
 
@@ -36,6 +38,7 @@ export const contactSchema = new Schema<Contact>(
       default: undefined,
     },
     slackUserId: String,
+    slackDmChannelId: String,
     updatedAt: { type: Date, required: true },
   },
   { collection: 'contacts', versionKey: false, autoIndex: false },

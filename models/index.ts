@@ -5,6 +5,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { auditEventSchema } from './auditEvent.js';
 import { botStateSchema } from './botState.js';
 import { contactSchema } from './contact.js';
+import { deliveryAttemptSchema } from './deliveryAttempt.js';
 import { noticeSchema } from './notice.js';
 import { personSchema } from './person.js';
 import { programMemberSchema } from './programMember.js';
@@ -16,6 +17,7 @@ import { turnoverRunSchema } from './turnoverRun.js';
 export * from './auditEvent.js';
 export * from './botState.js';
 export * from './contact.js';
+export * from './deliveryAttempt.js';
 export * from './notice.js';
 export * from './person.js';
 export * from './programMember.js';
@@ -35,6 +37,7 @@ export function createModels(connection: Connection) {
     TurnoverRun: connection.model('TurnoverRun', turnoverRunSchema),
     Contact: connection.model('Contact', contactSchema),
     Notice: connection.model('Notice', noticeSchema),
+    DeliveryAttempt: connection.model('DeliveryAttempt', deliveryAttemptSchema),
     ProgramMember: connection.model('ProgramMember', programMemberSchema),
     BotState: connection.model('BotState', botStateSchema),
   };

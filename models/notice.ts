@@ -4,6 +4,22 @@ export const NOTICE_KINDS = ['invitation', 'inactivity-warning', 'revocation', '
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /**
+ * Where a notice is on its way to the learner:
+ * - pending: waiting to be sent (again, from `nextAttemptAt` when a try failed);
+ * - sending: an attempt is under way and holds it until `leaseUntil`;
+ * - sent: the platform accepted it;
+ * - failed: every attempt allowed failed, or the platform refused it for good; an admin may retry;
+ * - undeliverable: neither Teams nor Slack can reach the person;
+ * - uncertain: the worker died while Teams had the message and Teams cannot be asked whether
+ *   it arrived; it most likely did, so it is not sent again unless an admin says so.
+ */
+export const NOTICE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'undeliverable', 'uncertain'] as const;
+export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
+
+export const NOTICE_CHANNELS = ['teams', 'slack'] as const;
+export type NoticeChannelName = (typeof NOTICE_CHANNELS)[number];
+
+/**
  * The outbox: one message owed to a learner, keyed by the audit event that caused it
  * (`<kind>:<personId>:<seq>`), so however often it is queued it exists once.
  */
@@ -16,7 +32,19 @@ export interface Notice {
   createdAt: Date;
   /** What the message needs to say, fixed when the notice was queued. */
   facts: Record<string, unknown>;
-  status: 'pending';
+  status: NoticeStatus;
+  /** Attempts claimed so far; the next claim is `<_id>#<attempts + 1>` (see DeliveryAttempt). */
+  attempts?: number;
+  /** Not to be tried again before this. */
+  nextAttemptAt?: Date;
+  /** While `sending`: when the attempt's worker is presumed dead. */
+  leaseUntil?: Date;
+  /** The channel of the last send, and the platform's id for the message once sent. */
+  channel?: NoticeChannelName;
+  deliveryId?: string;
+  sentAt?: Date;
+  lastError?: string;
+  updatedAt?: Date;
 }
 
 export const noticeSchema = new Schema<Notice>(
@@ -27,7 +55,15 @@ export const noticeSchema = new Schema<Notice>(
     seq: { type: Number, required: true },
     createdAt: { type: Date, required: true },
     facts: { type: Schema.Types.Mixed, required: true },
-    status: { type: String, required: true },
+    status: { type: String, enum: NOTICE_STATUSES, required: true },
+    attempts: Number,
+    nextAttemptAt: Date,
+    leaseUntil: Date,
+    channel: { type: String, enum: NOTICE_CHANNELS },
+    deliveryId: String,
+    sentAt: Date,
+    lastError: String,
+    updatedAt: Date,
   },
   { collection: 'notices', versionKey: false, autoIndex: false, minimize: false },
 );

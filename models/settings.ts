@@ -19,6 +19,7 @@ export interface StoredSettings {
   inactivitySchedule?: string;
   yearEndSchedule?: string;
   activitySyncSchedule?: string;
+  deliverySchedule?: string;
 }
 
 export const settingsSchema = new Schema<StoredSettings>(
@@ -40,6 +41,7 @@ export const settingsSchema = new Schema<StoredSettings>(
     inactivitySchedule: String,
     yearEndSchedule: String,
     activitySyncSchedule: String,
+    deliverySchedule: String,
   },
   { collection: 'settings', versionKey: false, autoIndex: false },
 );

@@ -73,6 +73,7 @@ export async function queueNotices(models: Models, since: Date): Promise<number>
         createdAt: event.at,
         facts: factsOf(event, byId.get(personId.toString()) ?? null, settings),
         status: 'pending',
+        attempts: 0,
       } as never);
       created += 1;
     } catch (error) {

@@ -94,6 +94,16 @@ export async function saveTeamsContact(
   await models.Contact.updateOne({ _id: personId }, { $set: { teams, updatedAt: now } }, { upsert: true });
 }
 
+/** Remembers how the Slack workspace knows a person, found when a notice first went there. */
+export async function saveSlackContact(
+  models: Models,
+  personId: Types.ObjectId,
+  slack: Pick<Contact, 'slackUserId' | 'slackDmChannelId'>,
+  now: Date,
+): Promise<void> {
+  await models.Contact.updateOne({ _id: personId }, { $set: { ...slack, updatedAt: now } }, { upsert: true });
+}
+
 export async function findContact(models: Models, personId: Types.ObjectId): Promise<Contact | null> {
   return models.Contact.findById(personId).lean<Contact>();
 }

@@ -31,9 +31,11 @@ export interface Settings {
   inactivitySchedule: string;
   yearEndSchedule: string;
   activitySyncSchedule: string;
+  /** When the outbox is drained (besides right after a job queued notices). */
+  deliverySchedule: string;
 }
 
-export const JOB_SCHEDULE_SETTINGS = ['turnoverSchedule', 'inactivitySchedule', 'yearEndSchedule', 'activitySyncSchedule'] as const;
+export const JOB_SCHEDULE_SETTINGS = ['turnoverSchedule', 'inactivitySchedule', 'yearEndSchedule', 'activitySyncSchedule', 'deliverySchedule'] as const;
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   capacity: 300,
@@ -51,6 +53,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   inactivitySchedule: '0 7 * * *',
   yearEndSchedule: '5 0 * * *',
   activitySyncSchedule: '0 5 * * *',
+  deliverySchedule: '* * * * *',
 });
 
 const MAX_CAPACITY = 100_000;

@@ -7,6 +7,7 @@ import {
   type ConversationState,
   type InvokeResponse,
 } from 'botbuilder';
+import type { RequestPolicy } from '@azure/core-http-compat';
 import type { Logger } from '../../services/log.js';
 import type { TeamsAuthConfig } from '../config.js';
 
@@ -18,8 +19,16 @@ export class TeamsAdapter extends CloudAdapter {
   }
 }
 
-/** Without a registration, tokens are neither checked nor sent: for local runs only. */
-export function createTeamsAdapter(auth: TeamsAuthConfig | undefined, conversationState: ConversationState, log: Logger): TeamsAdapter {
+/**
+ * Without a registration, tokens are neither checked nor sent: for local runs only.
+ * `httpClient` carries every request to the Bot Connector (see connectorHttp.ts).
+ */
+export function createTeamsAdapter(
+  auth: TeamsAuthConfig | undefined,
+  conversationState: ConversationState,
+  log: Logger,
+  httpClient?: RequestPolicy,
+): TeamsAdapter {
   const adapter = new TeamsAdapter(
     new ConfigurationBotFrameworkAuthentication(
       auth
@@ -30,6 +39,10 @@ export function createTeamsAdapter(auth: TeamsAuthConfig | undefined, conversati
             ...(auth.tenantId ? { MicrosoftAppTenantId: auth.tenantId } : {}),
           }
         : {},
+      undefined,
+      undefined,
+      undefined,
+      httpClient ? { httpClient } : undefined,
     ),
   );
   adapter.onTurnError = async (context, error) => {

@@ -26,6 +26,15 @@ export function formatJobReport(report: JobReport, timeZone: string): string {
     case 'year-end':
       lines.push(`  ${report.dryRun ? 'would end' : 'ended'}: ${list(report.expired.map((e) => e.email))}`);
       break;
+    case 'delivery':
+      lines.push(`  notices due: ${report.due}`);
+      if (!report.dryRun) {
+        lines.push(`  sent: ${report.sent ?? 0}; to be retried later: ${report.retrying ?? 0}`);
+        for (const [label, ids] of [['failed', report.failed], ['undeliverable', report.undeliverable], ['uncertain', report.uncertain]] as const) {
+          if (ids?.length) lines.push(`  ${label}: ${ids.join(', ')}`);
+        }
+      }
+      break;
     case 'activity-sync':
       lines.push(formatImportReport(report.activity).replace(/^/gm, '  '));
       break;

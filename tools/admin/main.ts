@@ -30,6 +30,7 @@ Commands:
   turnover | inactivity | year-end | activity-sync   run that job now (activity-sync needs COURSERA_*)
       --dry-run          only report what it would do
       --as-of DATE       run as of DATE (e.g. 2027-02-01 or 2027-02-01T06:00, org time)
+  delivery --dry-run     count the notices due (the running bot delivers them)
   import FILE.csv        record learning activity from a Coursera membership or usage report
       --dry-run          only report what it would record
       --as-of DATE       judge the report as of DATE (activity after it is refused as future)

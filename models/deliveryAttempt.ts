@@ -1,0 +1,54 @@
+import { Schema } from 'mongoose';
+import { NOTICE_CHANNELS, type NoticeChannelName } from './notice.js';
+
+export const ATTEMPT_OUTCOMES = [
+  'sent',
+  /** Failed in a way worth trying again. */
+  'retry',
+  'failed',
+  'undeliverable',
+  /** The worker died or gave up before sending anything: safe to try again. */
+  'abandoned',
+  /** The worker died mid-send; what became of it was settled afterwards (see `resolution`). */
+  'interrupted',
+] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/**
+ * One try at delivering a notice. Inserting `<noticeId>#<n>` is how a worker claims the
+ * notice's n-th attempt: the unique `_id` lets exactly one worker win, on any
+ * MongoDB-compatible server. Kept afterwards as the notice's delivery history.
+ */
+export interface DeliveryAttempt {
+  _id: string;
+  noticeId: string;
+  n: number;
+  worker: string;
+  claimedAt: Date;
+  leaseUntil: Date;
+  channel?: NoticeChannelName;
+  outcome?: AttemptOutcome;
+  /** For an interrupted attempt: what the platform was found to have (Slack) or what was assumed (Teams). */
+  resolution?: 'found-delivered' | 'not-delivered' | 'assumed-delivered';
+  error?: string;
+  finishedAt?: Date;
+}
+
+export const deliveryAttemptSchema = new Schema<DeliveryAttempt>(
+  {
+    _id: { type: String, required: true },
+    noticeId: { type: String, required: true },
+    n: { type: Number, required: true },
+    worker: { type: String, required: true },
+    claimedAt: { type: Date, required: true },
+    leaseUntil: { type: Date, required: true },
+    channel: { type: String, enum: NOTICE_CHANNELS },
+    outcome: { type: String, enum: ATTEMPT_OUTCOMES },
+    resolution: String,
+    error: String,
+    finishedAt: Date,
+  },
+  { collection: 'delivery_attempts', versionKey: false, autoIndex: false },
+);
+
+deliveryAttemptSchema.index({ noticeId: 1, n: 1 });

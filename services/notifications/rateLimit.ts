@@ -1,0 +1,91 @@
+// Sending within the platforms' published limits rather than discovering them by being
+// refused. Each limit is "at most `count` requests started in any `perMs`"; Teams states
+// its limits exactly that way (7 per second, 8 per 2 seconds... per conversation).
+
+export interface RateWindow {
+  count: number;
+  perMs: number;
+}
+
+/** The windows that apply to one key, e.g. one conversation, or the whole app. */
+export interface RateLimit {
+  key: string;
+  windows: readonly RateWindow[];
+}
+
+export interface RateLimiterOptions {
+  /** Milliseconds, monotonic: the platforms count in real time whatever the business clock says. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Added to every window, because the platform counts when a request arrives and we count
+   * when it leaves: two requests a full window apart here may land a little closer there.
+   */
+  guardMs?: number;
+}
+
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const SWEEP_EVERY = 10_000;
+
+/** A sliding log of request start times per key, shared by everything that calls one platform. */
+export class RateLimiter {
+  private readonly starts = new Map<string, number[]>();
+  private readonly longest = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly guardMs: number;
+  private reservations = 0;
+
+  constructor(options: RateLimiterOptions = {}) {
+    this.now = options.now ?? (() => performance.now());
+    this.sleep = options.sleep ?? realSleep;
+    this.guardMs = options.guardMs ?? 50;
+  }
+
+  /** Waits until a request may start under every limit given, and counts it. */
+  async acquire(limits: readonly RateLimit[]): Promise<void> {
+    for (;;) {
+      const wait = this.reserve(limits);
+      if (wait === 0) return;
+      await this.sleep(wait);
+    }
+  }
+
+  /** Counts the request and answers 0 when it fits now; otherwise how long until it might. */
+  private reserve(limits: readonly RateLimit[]): number {
+    const now = this.now();
+    let wait = 0;
+    for (const { key, windows } of limits) {
+      const starts = this.starts.get(key) ?? [];
+      for (const { count, perMs } of windows) {
+        if (starts.length < count) continue;
+        const frees = starts[starts.length - count]! + perMs + this.guardMs;
+        if (frees > now) wait = Math.max(wait, frees - now);
+      }
+    }
+    if (wait > 0) return Math.ceil(wait);
+
+    for (const { key, windows } of limits) {
+      const span = Math.max(...windows.map((w) => w.perMs)) + this.guardMs;
+      this.longest.set(key, Math.max(span, this.longest.get(key) ?? 0));
+      const starts = this.starts.get(key) ?? [];
+      starts.push(now);
+      const keep = Math.max(...windows.map((w) => w.count));
+      if (starts.length > keep) starts.splice(0, starts.length - keep);
+      this.starts.set(key, starts);
+    }
+    if (++this.reservations % SWEEP_EVERY === 0) this.forgetIdle(now);
+    return 0;
+  }
+
+  /** Drops keys whose every start is older than their longest window (one per conversation adds up). */
+  private forgetIdle(now: number): void {
+    for (const [key, starts] of this.starts) {
+      if (now - starts[starts.length - 1]! >= (this.longest.get(key) ?? 0)) {
+        this.starts.delete(key);
+        this.longest.delete(key);
+      }
+    }
+  }
+}
