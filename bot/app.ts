@@ -14,15 +14,15 @@ import { CourseraApi } from '../services/coursera.js';
 import { Licensing } from '../services/licensing.js';
 import { createLogger, type Logger } from '../services/log.js';
 import type { NoticeChannel } from '../services/notifications/channels.js';
-import { RateLimiter } from '../services/notifications/rateLimit.js';
+import { RateLimiter, shareOf } from '../services/notifications/rateLimit.js';
 import { deliverNotices, type DeliveryOptions, type DeliveryReport } from '../services/notifications/worker.js';
 import type { Config } from './config.js';
 import { connectDatabase } from './database.js';
 import { createServer } from './server.js';
-import { SlackNoticeChannel } from './slack/noticeChannel.js';
+import { SLACK_RATE_LIMITS, SlackNoticeChannel } from './slack/noticeChannel.js';
 import { slackWebClient } from './slack/webClient.js';
 import { createTeamsAdapter } from './teams/adapter.js';
-import { connectorHttpClient } from './teams/connectorHttp.js';
+import { connectorHttpClient, TEAMS_RATE_LIMITS } from './teams/connectorHttp.js';
 import { mountTeamsEndpoint } from './teams/endpoint.js';
 import { TeamsIdentity } from './teams/identity.js';
 import { MongoStorage } from './teams/mongoStorage.js';
@@ -38,6 +38,8 @@ export interface AppOptions {
   scheduler?: SchedulerOptions | false;
   /** How the outbox is drained (tests shorten leases and waits). */
   delivery?: DeliveryOptions;
+  /** How long Teams and Slack get to answer a request (default 15 s each). */
+  platformTimeoutMs?: number;
 }
 
 export interface RunningApp {
@@ -61,9 +63,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // One limiter for everything this process sends, so replies and notices share the platforms' limits.
   const limiter = new RateLimiter();
   const conversationState = new ConversationState(new MongoStorage(models, clock));
-  const adapter = createTeamsAdapter(config.teams, conversationState, log, connectorHttpClient({ limiter }));
+  const instances = config.deliveryInstances;
+  const teamsLimits = { ...TEAMS_RATE_LIMITS, perApp: shareOf(TEAMS_RATE_LIMITS.perApp, instances) };
+  const adapter = createTeamsAdapter(config.teams, conversationState, log, connectorHttpClient({ limiter, limits: teamsLimits, ...(options.platformTimeoutMs ? { timeoutMs: options.platformTimeoutMs } : {}) }));
   const channels: NoticeChannel[] = [new TeamsNoticeChannel(adapter, config.teams?.appId ?? '')];
-  if (config.slack) channels.push(new SlackNoticeChannel(slackWebClient(config.slack), limiter));
+  if (config.slack) {
+    const slackLimits = { ...SLACK_RATE_LIMITS, tier3: shareOf(SLACK_RATE_LIMITS.tier3, instances) };
+    channels.push(new SlackNoticeChannel(slackWebClient(config.slack, options.platformTimeoutMs), limiter, slackLimits));
+  }
 
   let scheduler: Scheduler | undefined;
   if (options.scheduler !== false) {

@@ -15,6 +15,8 @@ export interface Config {
   coursera?: CourseraConfig;
   /** The Azure Bot registration. Unset: a local run that checks no tokens (never expose it). */
   teams?: TeamsAuthConfig;
+  /** Instances of the bot that may deliver notices at the same time; each keeps to its share of the per-app limits. */
+  deliveryInstances: number;
   /** The Slack app. Unset: no Slack direct messages for people Teams cannot reach. */
   slack?: SlackConfig;
 }
@@ -53,6 +55,14 @@ function port(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new ConfigError(`${name} must be a port number from 0 to 65535; got "${raw}".`);
   }
+  return value;
+}
+
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
   return value;
 }
 
@@ -153,6 +163,7 @@ export function readConfig(env: Env = process.env): Config {
     ...(uri ? { mongodbUri: uri } : {}),
     dataDir: optional(env, 'DATA_DIR') ?? '.data',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    deliveryInstances: wholeNumber(env, 'DELIVERY_INSTANCES', 1, 1, 50),
     ...(courseraConfig ? { coursera: courseraConfig } : {}),
     ...(teamsAuth ? { teams: teamsAuth } : {}),
     ...(slackConfig ? { slack: slackConfig } : {}),

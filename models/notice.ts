@@ -44,6 +44,8 @@ export interface Notice {
   deliveryId?: string;
   sentAt?: Date;
   lastError?: string;
+  /** Since when a send may have arrived without our hearing so; the next attempt looks first. */
+  unsettledSince?: Date;
   updatedAt?: Date;
 }
 
@@ -63,6 +65,7 @@ export const noticeSchema = new Schema<Notice>(
     deliveryId: String,
     sentAt: Date,
     lastError: String,
+    unsettledSince: Date,
     updatedAt: Date,
   },
   { collection: 'notices', versionKey: false, autoIndex: false, minimize: false },

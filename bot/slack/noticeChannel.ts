@@ -13,6 +13,7 @@ export const SLACK_RATE_LIMITS: { tier3: readonly RateWindow[]; perChannel: read
 };
 
 export const NOTICE_EVENT_TYPE = 'license_desk_notice';
+const CLOCK_SKEW_MS = 10 * 60_000;
 
 /** Slack's answers that mean this person cannot be messaged here. */
 const UNREACHABLE = new Set(['users_not_found', 'user_not_found', 'user_disabled', 'cannot_dm_bot', 'channel_not_found', 'is_archived', 'not_in_channel']);
@@ -36,7 +37,8 @@ export function slackFailure(thrown: unknown): DeliveryFailure {
     case 'slack_webapi_http_error':
       return new DeliveryFailure(error.statusCode !== undefined && error.statusCode >= 500 ? 'retryable' : 'permanent', `HTTP ${error.statusCode}`);
     case 'slack_webapi_request_error':
-      return new DeliveryFailure('retryable', `no answer: ${error.original?.message ?? 'request failed'}`);
+      // A timeout or a dropped connection: Slack may have posted it even though we heard nothing.
+      return new DeliveryFailure('retryable', `no answer: ${error.original?.message ?? 'request failed'}`, undefined, true);
     case 'slack_webapi_platform_error': {
       const code = error.data?.error ?? 'unknown_error';
       return new DeliveryFailure(UNREACHABLE.has(code) ? 'unreachable' : RETRYABLE.has(code) ? 'retryable' : 'permanent', code);
@@ -45,9 +47,6 @@ export function slackFailure(thrown: unknown): DeliveryFailure {
       return new DeliveryFailure('retryable', error.message ?? String(thrown));
   }
 }
-
-/** A timeout or a dropped connection: Slack may have posted the message even though we heard nothing. */
-const mayHaveArrived = (error: unknown) => (error as SlackError).code === 'slack_webapi_request_error';
 
 export class SlackNoticeChannel implements NoticeChannel {
   readonly name = 'slack';
@@ -77,10 +76,6 @@ export class SlackNoticeChannel implements NoticeChannel {
       );
       return { ...(posted.ts ? { deliveryId: posted.ts } : {}), learned };
     } catch (error) {
-      if (!mayHaveArrived(error)) throw slackFailure(error);
-      // Settle it now rather than risk a second copy on the next attempt.
-      const found = await this.findNotice(learned.slackDmChannelId, message.noticeId, new Date(Date.now() - 10 * 60_000));
-      if (found.state === 'delivered') return { ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}), learned };
       throw slackFailure(error);
     }
   }
@@ -116,14 +111,15 @@ export class SlackNoticeChannel implements NoticeChannel {
     }
   }
 
-  /** Looks through the DM's history since `since` for a message carrying the notice id. */
+  /** Looks through the DM's history since `since` (less a margin for clock skew) for a message carrying the notice id. */
   private async findNotice(channel: string, noticeId: string, since: Date): Promise<LookUpResult> {
+    const oldest = ((since.getTime() - CLOCK_SKEW_MS) / 1000).toFixed(6);
     let cursor: string | undefined;
     do {
       const page = await this.call([{ key: 'slack:conversations.history', windows: this.limits.tier3 }], () =>
         this.web.conversations.history({
           channel,
-          oldest: (since.getTime() / 1000).toFixed(6),
+          oldest,
           include_all_metadata: true,
           limit: 200,
           ...(cursor ? { cursor } : {}),

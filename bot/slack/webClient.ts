@@ -6,12 +6,12 @@ import type { SlackConfig } from '../config.js';
 
 export const SLACK_TIMEOUT_MS = 15_000;
 
-export function slackWebClient(config: SlackConfig): WebClient {
+export function slackWebClient(config: SlackConfig, timeoutMs = SLACK_TIMEOUT_MS): WebClient {
   return new WebClient(config.botToken, {
     slackApiUrl: config.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: SLACK_TIMEOUT_MS,
+    timeout: timeoutMs,
     logLevel: LogLevel.ERROR,
   });
 }

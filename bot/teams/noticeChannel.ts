@@ -50,14 +50,21 @@ export class TeamsNoticeChannel implements NoticeChannel {
   async send(recipient: Recipient, message: NoticeMessage): Promise<Delivered> {
     const reference = recipient.contact!.teams!.conversationReference as Partial<ConversationReference>;
     let deliveryId: string | undefined;
+    // Caught inside the turn: an error escaping it would reach the adapter's onTurnError,
+    // which apologises to the user, a second message the learner never asked for.
+    let failed: unknown;
     try {
       await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
-        const sent = await context.sendActivity(cardReply('message', message.card));
-        deliveryId = sent?.id;
+        try {
+          deliveryId = (await context.sendActivity(cardReply('message', message.card)))?.id;
+        } catch (error) {
+          failed = error;
+        }
       });
     } catch (error) {
-      throw teamsFailure(error);
+      failed = error;
     }
+    if (failed !== undefined) throw teamsFailure(failed);
     return deliveryId ? { deliveryId } : {};
   }
 

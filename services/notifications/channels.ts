@@ -54,6 +54,8 @@ export class DeliveryFailure extends Error {
     message: string,
     /** From the platform's Retry-After. */
     readonly retryAfterMs?: number,
+    /** No answer came, so the platform may have it: look before sending again (channels that can look). */
+    readonly mayHaveArrived = false,
   ) {
     super(message);
     this.name = 'DeliveryFailure';

@@ -69,7 +69,7 @@ export async function markSending(models: Models, claim: Claim, channel: NoticeC
 
 export type Settlement =
   | { status: 'sent'; channel: NoticeChannelName; deliveryId?: string }
-  | { status: 'pending'; nextAttemptAt: Date; error: string; channel?: NoticeChannelName }
+  | { status: 'pending'; nextAttemptAt: Date; error: string; channel?: NoticeChannelName; unsettledSince?: Date }
   | { status: Extract<NoticeStatus, 'failed' | 'undeliverable' | 'uncertain'>; error: string; channel?: NoticeChannelName };
 
 /** Records where the notice now stands after attempt `n`, with the attempt's own outcome. */
@@ -89,10 +89,14 @@ export async function settle(
     if (settlement.deliveryId) set.deliveryId = settlement.deliveryId;
     unset.nextAttemptAt = 1;
     unset.lastError = 1;
+    unset.unsettledSince = 1;
   } else {
     set.lastError = settlement.error;
-    if (settlement.status === 'pending') set.nextAttemptAt = settlement.nextAttemptAt;
-    else unset.nextAttemptAt = 1;
+    if (settlement.status === 'pending') {
+      set.nextAttemptAt = settlement.nextAttemptAt;
+      if (settlement.unsettledSince) set.unsettledSince = settlement.unsettledSince;
+      else unset.unsettledSince = 1;
+    } else unset.nextAttemptAt = 1;
   }
   await Promise.all([
     models.Notice.updateOne({ _id: noticeId }, { $set: set, $unset: unset }),

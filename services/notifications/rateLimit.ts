@@ -24,6 +24,14 @@ export interface RateLimiterOptions {
   guardMs?: number;
 }
 
+/**
+ * One instance's part of a limit that all instances of the bot share (the per-app and
+ * per-workspace ones), when several run delivery at once and cannot see each other's sends.
+ */
+export function shareOf(windows: readonly RateWindow[], instances: number): RateWindow[] {
+  return windows.map((w) => ({ ...w, count: Math.max(1, Math.floor(w.count / instances)) }));
+}
+
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const SWEEP_EVERY = 10_000;

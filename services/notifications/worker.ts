@@ -42,6 +42,8 @@ export interface DeliveryOptions {
   backoffMaxMs?: number;
   /** A retry due within this long is waited for in this run; later ones are left to the next run. */
   inlineRetryMaxMs?: number;
+  /** After a send that went unanswered, at least this long before looking for it: the platform may still be working on it. */
+  settleDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -55,6 +57,7 @@ export const DELIVERY_DEFAULTS = {
   backoffBaseMs: 2_000,
   backoffMaxMs: 10 * 60_000,
   inlineRetryMaxMs: 30_000,
+  settleDelayMs: 20_000,
 } as const;
 
 export interface DeliveryDeps {
@@ -113,6 +116,8 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
 async function deliverOne(deps: DeliveryDeps, config: Config, settings: Settings, notice: Notice, report: DeliveryReport): Promise<boolean> {
   const { models, clock } = deps;
   let attempts = notice.attempts ?? 0;
+  // A send that went unanswered, which the next attempt must look for before sending again.
+  let unsettled: Unsettled | undefined = notice.unsettledSince && notice.channel ? { since: notice.unsettledSince, channel: notice.channel } : undefined;
   for (;;) {
     const n = attempts + 1;
     const claim = await claimAttempt(models, notice._id, n, config.worker, clock.now(), config.leaseMs);
@@ -121,7 +126,7 @@ async function deliverOne(deps: DeliveryDeps, config: Config, settings: Settings
       attempts = n;
       continue;
     }
-    const outcome = await attemptDelivery(deps, config, settings, notice, claim);
+    const outcome = await attemptDelivery(deps, config, settings, notice, claim, unsettled);
     if (outcome.kind !== 'retry') {
       tally(report, notice._id, outcome.kind);
       return true;
@@ -132,9 +137,17 @@ async function deliverOne(deps: DeliveryDeps, config: Config, settings: Settings
       report.failed.push(notice._id);
       return true;
     }
-    const delay = retryDelay(config, n, outcome.retryAfterMs);
+    const delay = Math.max(retryDelay(config, n, outcome.retryAfterMs), outcome.mayHaveArrived ? config.settleDelayMs : 0);
     const nextAttemptAt = new Date(clock.now().getTime() + delay);
-    await settle(models, notice._id, n, { status: 'pending', nextAttemptAt, error: outcome.error, ...channelOf(outcome) }, { outcome: 'retry', error: outcome.error }, clock.now());
+    unsettled = outcome.mayHaveArrived && outcome.channel ? { since: unsettled?.since ?? claim.claimedAt, channel: outcome.channel } : undefined;
+    await settle(
+      models,
+      notice._id,
+      n,
+      { status: 'pending', nextAttemptAt, error: outcome.error, ...channelOf(outcome), ...(unsettled ? { unsettledSince: unsettled.since } : {}) },
+      { outcome: 'retry', error: outcome.error },
+      clock.now(),
+    );
     if (delay > config.inlineRetryMaxMs) {
       report.retrying += 1;
       return true;
@@ -144,9 +157,14 @@ async function deliverOne(deps: DeliveryDeps, config: Config, settings: Settings
   }
 }
 
+interface Unsettled {
+  since: Date;
+  channel: NoticeChannelName;
+}
+
 type Outcome =
   | { kind: 'sent' }
-  | { kind: 'retry'; error: string; retryAfterMs?: number; channel?: NoticeChannelName }
+  | { kind: 'retry'; error: string; retryAfterMs?: number; channel?: NoticeChannelName; mayHaveArrived?: boolean }
   | { kind: 'failed' | 'undeliverable'; error: string }
   | { kind: 'abandoned' };
 
@@ -166,7 +184,14 @@ export function retryDelay(config: Pick<Config, 'backoffBaseMs' | 'backoffMaxMs'
 }
 
 /** Claim `claim` held: render, then try each channel until one takes it or says it never will. */
-async function attemptDelivery(deps: DeliveryDeps, config: Config, settings: Settings, notice: Notice, claim: Claim): Promise<Outcome> {
+async function attemptDelivery(
+  deps: DeliveryDeps,
+  config: Config,
+  settings: Settings,
+  notice: Notice,
+  claim: Claim,
+  unsettled: Unsettled | undefined,
+): Promise<Outcome> {
   const { models, clock, log } = deps;
   const recipient = await recipientOf(models, notice);
   if (!recipient) {
@@ -186,6 +211,16 @@ async function attemptDelivery(deps: DeliveryDeps, config: Config, settings: Set
       // Too late to send safely: another worker may already count this attempt as dead.
       await settle(models, notice._id, claim.n, { status: 'pending', nextAttemptAt: clock.now(), error: 'lease ran out before sending' }, { outcome: 'abandoned' }, clock.now());
       return { kind: 'abandoned' };
+    }
+    if (unsettled?.channel === channel.name) {
+      // The last try went unanswered: if it arrived after all, this attempt has nothing to send.
+      const found = await channel.lookUp(recipient, notice._id, unsettled.since).catch(() => ({ state: 'unknown' }) as const);
+      if (found.state === 'delivered') {
+        const sent = { status: 'sent', channel: channel.name, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) } as const;
+        await settle(models, notice._id, claim.n, sent, { outcome: 'sent', resolution: 'found-delivered' }, clock.now());
+        return { kind: 'sent' };
+      }
+      if (found.state === 'unknown') return { kind: 'retry', error: `${channel.name}: could not check whether the last try arrived`, channel: channel.name, mayHaveArrived: true };
     }
     await markSending(models, claim, channel.name, clock.now());
     try {
@@ -207,7 +242,13 @@ async function attemptDelivery(deps: DeliveryDeps, config: Config, settings: Set
         continue;
       }
       if (failure.kind === 'retryable') {
-        return { kind: 'retry', error: `${channel.name}: ${failure.message}`, channel: channel.name, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) };
+        return {
+          kind: 'retry',
+          error: `${channel.name}: ${failure.message}`,
+          channel: channel.name,
+          mayHaveArrived: failure.mayHaveArrived,
+          ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+        };
       }
       const failed = `${channel.name}: ${failure.message}`;
       await settle(models, notice._id, claim.n, { status: 'failed', error: failed, channel: channel.name }, { outcome: 'failed', error: failed }, clock.now());

@@ -3,12 +3,19 @@ import { ConfigError, readConfig } from '../../bot/config.js';
 
 describe('configuration', () => {
   it('needs nothing for a local run', () => {
-    expect(readConfig({})).to.deep.equal({ port: 3978, host: '127.0.0.1', dataDir: '.data', logLevel: 'info' });
+    expect(readConfig({})).to.deep.equal({ port: 3978, host: '127.0.0.1', dataDir: '.data', logLevel: 'info', deliveryInstances: 1 });
   });
 
   it('reads what is set', () => {
     const config = readConfig({ PORT: '8080', MONGODB_URI: 'mongodb+srv://u:p@cluster.example.org/desk', LOG_LEVEL: 'debug' });
     expect(config).to.include({ port: 8080, mongodbUri: 'mongodb+srv://u:p@cluster.example.org/desk', logLevel: 'debug' });
+  });
+
+  it('reads the Slack app and how many instances deliver', () => {
+    const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_API_URL: 'http://127.0.0.1:9/api', DELIVERY_INSTANCES: '3' });
+    expect(config.slack).to.deep.equal({ botToken: 'xoxb-1-2-abc', apiUrl: 'http://127.0.0.1:9/api/' });
+    expect(config.deliveryInstances).to.equal(3);
+    expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' }).slack?.apiUrl).to.equal('https://slack.com/api/');
   });
 
   const APP = '11111111-2222-3333-4444-555555555555';
@@ -39,6 +46,8 @@ describe('configuration', () => {
     [{ PORT: '70000' }, 'PORT must be a port number'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error'],
     [{ MONGODB_URI: 'postgres://u:secret@db/x' }, 'MONGODB_URI must be a MongoDB connection string'],
+    [{ SLACK_BOT_TOKEN: 'xoxp-s3cr3t' }, 'SLACK_BOT_TOKEN must be a Slack bot token starting with xoxb-'],
+    [{ DELIVERY_INSTANCES: '0' }, 'DELIVERY_INSTANCES must be a whole number from 1 to 50'],
   ] as const) {
     it(`stops on ${JSON.stringify(env)} with one line naming the variable`, () => {
       expect(() => readConfig(env)).to.throw(ConfigError, words);

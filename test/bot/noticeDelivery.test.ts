@@ -1,0 +1,268 @@
+// Notices from the outbox to learners, through the running app's real Teams adapter and
+// Slack client, against the Bot Connector and Slack Web API fakes on loopback.
+import { expect } from 'chai';
+import { startApp, type RunningApp } from '../../bot/app.js';
+import { readConfig } from '../../bot/config.js';
+import type { DeliveryAttempt, Notice } from '../../models/index.js';
+import { ManualClock } from '../../services/clock.js';
+import { attemptId } from '../../services/notifications/outbox.js';
+import type { DeliveryOptions } from '../../services/notifications/worker.js';
+import { startBotConnector, type BotConnector } from '../../tools/botConnector/index.js';
+import { LOCAL_SLACK_TOKEN, startSlackApi, type SlackApi } from '../../tools/slackApi/index.js';
+import { clearDatabase, useTestDatabase } from '../support/database.js';
+import { seedOutbox, type SeededNotice } from '../support/outbox.js';
+import { cardsIn, quietLog } from '../support/teams.js';
+
+const START = new Date('2027-03-01T08:00:00Z');
+const FAST: DeliveryOptions = { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 60_000, leaseMarginMs: 1_000, settleDelayMs: 1_000 };
+
+describe('notice delivery', function () {
+  this.timeout(120_000);
+  const db = useTestDatabase();
+  let connector: BotConnector;
+  let slack: SlackApi;
+  let clock: ManualClock;
+  let app: RunningApp;
+
+  before(async function () {
+    clock = new ManualClock(START);
+    connector = await startBotConnector({ rateLimits: { perConversation: 7, global: 50 } });
+    slack = await startSlackApi({ clock });
+    app = await startApp(
+      { ...readConfig({ PORT: '0' }), slack: { botToken: LOCAL_SLACK_TOKEN, apiUrl: slack.apiUrl } },
+      { models: db(), scheduler: false, log: quietLog, clock, delivery: FAST, platformTimeoutMs: 1_500 },
+    );
+  });
+  after(async function () {
+    await app?.stop();
+    await connector?.close();
+    await slack?.close();
+  });
+  beforeEach(async function () {
+    await clearDatabase(db());
+    connector.reset();
+    slack.reset();
+    clock.set(START);
+  });
+
+  const notice = (id: string) => db().Notice.findById(id).lean<Notice>().orFail();
+  const attempts = (id: string) => db().DeliveryAttempt.find({ noticeId: id }).sort({ n: 1 }).lean<DeliveryAttempt[]>();
+  let seeded = 0;
+  // Fresh addresses every time: the Slack fake keeps its users across tests.
+  const seed = (plan: Parameters<typeof seedOutbox>[3]) => seedOutbox(db(), connector, slack, { prefix: `t${++seeded}-`, ...plan }, clock.now());
+  const slackMessagesFor = (learner: SeededNotice) => slack.messages(learner.slackUserId ?? slack.users().find((u) => u.profile.email === learner.email)!.id);
+
+  it('sends a notice to the learner’s Teams chat as a card, once, and records how it went', async function () {
+    const [learner] = await seed({ teams: 1 });
+    const report = await app.deliverNotices();
+    expect(report).to.include({ sent: 1, retrying: 0 });
+
+    const sent = connector.activities(learner!.conversationId);
+    expect(sent).to.have.length(1);
+    const [card] = cardsIn(sent);
+    expect(JSON.stringify(card)).to.include('Your Coursera license is here').and.include(learner!.email);
+    const stored = await notice(learner!.noticeId);
+    expect(stored).to.include({ status: 'sent', attempts: 1, channel: 'teams', deliveryId: sent[0]!.activityId });
+    expect(stored.sentAt).to.deep.equal(START);
+    expect((await attempts(learner!.noticeId)).map((a) => a.outcome)).to.deep.equal(['sent']);
+
+    expect(await app.deliverNotices()).to.include({ sent: 0 }); // nothing is sent twice
+    expect(connector.activities(learner!.conversationId)).to.have.length(1);
+  });
+
+  it('falls back to a Slack DM carrying the notice id when the person has no Teams chat, and remembers the DM', async function () {
+    const [learner] = await seed({ teams: 0, slackOnly: 1 });
+    await app.deliverNotices();
+    const [message] = slackMessagesFor(learner!);
+    expect(message?.metadata).to.deep.equal({ event_type: 'license_desk_notice', event_payload: { notice_id: learner!.noticeId } });
+    expect(message?.text).to.include('Your Coursera license is here');
+    expect(await notice(learner!.noticeId)).to.include({ status: 'sent', channel: 'slack', deliveryId: message!.ts });
+    const contact = await db().Contact.findById((await notice(learner!.noticeId)).personId).lean();
+    expect(contact).to.include({ slackUserId: learner!.slackUserId, slackDmChannelId: message!.channel });
+
+    // A second notice for the same person goes straight to the DM: no lookups.
+    const person = (await notice(learner!.noticeId)).personId;
+    await db().Notice.collection.insertOne({ _id: `year-end:${person.toString()}:2`, personId: person, kind: 'year-end', seq: 2, createdAt: START, facts: { endedAt: START }, status: 'pending', attempts: 0 } as never);
+    const lookupsBefore = slack.requests().filter((r) => r.method === 'users.lookupByEmail').length;
+    await app.deliverNotices();
+    expect(slack.requests().filter((r) => r.method === 'users.lookupByEmail')).to.have.length(lookupsBefore);
+    expect(slackMessagesFor(learner!)).to.have.length(2);
+  });
+
+  for (const status of [403, 404]) {
+    it(`moves to Slack when Teams answers ${status} for the person's chat`, async function () {
+      const [learner] = await seed({ teams: 1 });
+      slack.addUser({ email: learner!.email });
+      connector.injectFault({ status }, { match: { conversationId: learner!.conversationId! } });
+      await app.deliverNotices();
+      expect(connector.activities(learner!.conversationId)).to.have.length(0);
+      expect(slackMessagesFor(learner!)).to.have.length(1);
+      expect(await notice(learner!.noticeId)).to.include({ status: 'sent', channel: 'slack', attempts: 1 });
+    });
+  }
+
+  it('marks a notice undeliverable, saying why, when neither Teams nor Slack can reach the person', async function () {
+    const [blocked, unknown] = await seed({ teams: 1, nowhere: 1 });
+    connector.injectFault({ status: 403, code: 'BotDisabledByAdmin', message: 'The bot is blocked' }, { match: { conversationId: blocked!.conversationId! } });
+    const report = await app.deliverNotices();
+    expect(report.undeliverable).to.have.members([blocked!.noticeId, unknown!.noticeId]);
+    const stored = await notice(blocked!.noticeId);
+    expect(stored.status).to.equal('undeliverable');
+    expect(stored.lastError).to.match(/teams: HTTP 403/).and.match(/slack: users_not_found/);
+    expect((await notice(unknown!.noticeId)).lastError).to.match(/teams: no way to reach/);
+    expect(slack.messages()).to.have.length(0);
+  });
+
+  it('waits out a 429 for its Retry-After and gets through a 500, sending once', async function () {
+    const [first, second] = await seed({ teams: 2 });
+    connector.injectFault({ status: 429, retryAfterSeconds: 1 }, { match: { conversationId: first!.conversationId! } });
+    connector.injectFault({ status: 500 }, { match: { conversationId: second!.conversationId! } });
+    const started = Date.now();
+    const report = await app.deliverNotices();
+    expect(report.sent).to.equal(2);
+    expect(Date.now() - started).to.be.at.least(1_000);
+    expect(connector.activities(first!.conversationId)).to.have.length(1);
+    expect(connector.activities(second!.conversationId)).to.have.length(1);
+    expect(connector.counters().rateLimited).to.equal(0);
+  });
+
+  it('gives up after the allowed attempts, backing off between them, and leaves the notice failed for an admin', async function () {
+    const [learner] = await seed({ teams: 1 });
+    // Each attempt is one send through the SDK, which itself tries four times.
+    connector.injectFault({ status: 503 }, { times: 100, match: { conversationId: learner!.conversationId! } });
+    const report = await app.deliverNotices({ maxAttempts: 2, backoffBaseMs: 10 });
+    expect(report.failed).to.deep.equal([learner!.noticeId]);
+    const stored = await notice(learner!.noticeId);
+    expect(stored).to.include({ status: 'failed', attempts: 2 });
+    expect(stored.lastError).to.match(/HTTP 503/);
+    expect((await attempts(learner!.noticeId)).map((a) => a.outcome)).to.deep.equal(['retry', 'failed']);
+    expect(connector.activities(learner!.conversationId)).to.have.length(0);
+  });
+
+  it('leaves a long Retry-After to a later run instead of waiting in this one', async function () {
+    const [learner] = await seed({ teams: 0, slackOnly: 1 });
+    slack.injectFault({ status: 429, retryAfterSeconds: 120 }, { match: { method: 'users.lookupByEmail' } });
+    const report = await app.deliverNotices();
+    expect(report).to.include({ sent: 0, retrying: 1 });
+    const stored = await notice(learner!.noticeId);
+    expect(stored.status).to.equal('pending');
+    expect(stored.nextAttemptAt!.getTime() - START.getTime()).to.be.at.least(120_000);
+
+    expect(await app.deliverNotices()).to.include({ sent: 0 }); // not due yet
+    clock.advance(130_000);
+    expect(await app.deliverNotices()).to.include({ sent: 1 });
+    expect(slackMessagesFor(learner!)).to.have.length(1);
+  });
+
+  it('refuses for good what the platform will never take (400), without trying Slack', async function () {
+    const [learner] = await seed({ teams: 1 });
+    slack.addUser({ email: learner!.email });
+    connector.injectFault({ status: 400 }, { match: { conversationId: learner!.conversationId! } });
+    const report = await app.deliverNotices();
+    expect(report.failed).to.deep.equal([learner!.noticeId]);
+    expect(slack.messages()).to.have.length(0);
+  });
+
+  describe('a send whose answer never came', function () {
+    it('Slack: looks in the DM before trying again, and finds the message that arrived late', async function () {
+      const [learner] = await seed({ teams: 0, slackOnly: 1 });
+      // Slack posts the message but answers after the client gave up (1.5 s).
+      slack.injectFault({ delayMs: 2_000 }, { match: { method: 'chat.postMessage' } });
+      const report = await app.deliverNotices({ settleDelayMs: 1_000 });
+      expect(report.sent).to.equal(1);
+      expect(slackMessagesFor(learner!)).to.have.length(1);
+      expect(slack.requests().filter((r) => r.method === 'conversations.history').length).to.be.at.least(1);
+      expect((await attempts(learner!.noticeId)).map((a) => [a.outcome, a.resolution])).to.deep.equal([
+        ['retry', undefined],
+        ['sent', 'found-delivered'],
+      ]);
+    });
+
+    it('Slack: sends again when the DM shows the message never arrived', async function () {
+      const [learner] = await seed({ teams: 0, slackOnly: 1 });
+      slack.injectFault({ hang: true }, { match: { method: 'chat.postMessage' } });
+      const report = await app.deliverNotices();
+      expect(report.sent).to.equal(1);
+      expect(slackMessagesFor(learner!)).to.have.length(1);
+      expect((await notice(learner!.noticeId)).attempts).to.equal(2);
+    });
+
+    /** What a worker killed mid-send leaves behind: a claimed attempt and a notice marked sending. */
+    async function interrupt(learner: SeededNotice, channel: 'teams' | 'slack') {
+      const claimedAt = clock.now();
+      const leaseUntil = new Date(claimedAt.getTime() + 60_000);
+      await db().DeliveryAttempt.collection.insertOne({ _id: attemptId(learner.noticeId, 1), noticeId: learner.noticeId, n: 1, worker: 'dead', claimedAt, leaseUntil, channel } as never);
+      await db().Notice.updateOne({ _id: learner.noticeId }, { $set: { status: 'sending', attempts: 1, channel, leaseUntil } });
+    }
+
+    it('a dead worker’s Slack send is settled from the DM: found → sent, without a second message', async function () {
+      const [learner] = await seed({ teams: 0, slackOnly: 1 });
+      await app.deliverNotices();
+      await db().Notice.updateOne({ _id: learner!.noticeId }, { $set: { status: 'pending', attempts: 0 } });
+      await db().DeliveryAttempt.deleteMany({});
+      await interrupt(learner!, 'slack');
+
+      expect(await app.deliverNotices()).to.include({ sent: 0 }); // the lease still runs
+      clock.advance(61_000);
+      const report = await app.deliverNotices();
+      expect(report).to.include({ recovered: 1, sent: 1 });
+      expect(slackMessagesFor(learner!)).to.have.length(1);
+      expect((await attempts(learner!.noticeId))[0]).to.include({ outcome: 'interrupted', resolution: 'found-delivered' });
+    });
+
+    it('a dead worker’s Slack send that never arrived is sent by the next run', async function () {
+      const [learner] = await seed({ teams: 0, slackOnly: 1 });
+      await interrupt(learner!, 'slack');
+      clock.advance(61_000);
+      const report = await app.deliverNotices();
+      expect(report).to.include({ recovered: 1, sent: 1 });
+      expect(slackMessagesFor(learner!)).to.have.length(1);
+      expect((await notice(learner!.noticeId)).attempts).to.equal(2);
+    });
+
+    it('a dead worker’s Teams send is marked uncertain for an admin and not sent again', async function () {
+      const [learner] = await seed({ teams: 1 });
+      await interrupt(learner!, 'teams');
+      clock.advance(61_000);
+      const report = await app.deliverNotices();
+      expect(report.uncertain).to.deep.equal([learner!.noticeId]);
+      expect(connector.activities(learner!.conversationId)).to.have.length(0);
+      const stored = await notice(learner!.noticeId);
+      expect(stored.status).to.equal('uncertain');
+      expect(stored.lastError).to.match(/cannot be asked whether it arrived/);
+      expect(await app.deliverNotices()).to.include({ sent: 0 });
+    });
+  });
+
+  describe('claims', function () {
+    it('leaves a notice alone while another worker holds its attempt', async function () {
+      const [learner] = await seed({ teams: 1 });
+      await db().DeliveryAttempt.collection.insertOne({
+        _id: attemptId(learner!.noticeId, 1),
+        noticeId: learner!.noticeId,
+        n: 1,
+        worker: 'other',
+        claimedAt: START,
+        leaseUntil: new Date(START.getTime() + 60_000),
+      } as never);
+      expect(await app.deliverNotices()).to.include({ sent: 0 });
+      expect(connector.activities(learner!.conversationId)).to.have.length(0);
+    });
+
+    it('takes over an attempt whose worker died before sending, once its lease is over', async function () {
+      const [learner] = await seed({ teams: 1 });
+      await db().DeliveryAttempt.collection.insertOne({
+        _id: attemptId(learner!.noticeId, 1),
+        noticeId: learner!.noticeId,
+        n: 1,
+        worker: 'dead',
+        claimedAt: START,
+        leaseUntil: new Date(START.getTime() + 60_000),
+      } as never);
+      clock.advance(61_000);
+      expect(await app.deliverNotices()).to.include({ sent: 1 });
+      expect(connector.activities(learner!.conversationId)).to.have.length(1);
+      expect((await attempts(learner!.noticeId)).map((a) => a.outcome)).to.deep.equal(['abandoned', 'sent']);
+    });
+  });
+});
