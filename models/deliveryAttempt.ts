@@ -7,17 +7,16 @@ export const ATTEMPT_OUTCOMES = [
   'retry',
   'failed',
   'undeliverable',
-  /** The worker died or gave up before sending anything: safe to try again. */
-  'abandoned',
-  /** The worker died mid-send; what became of it was settled afterwards (see `resolution`). */
+  /** The worker died before recording what came of it; settled afterwards (see `resolution`). */
   'interrupted',
 ] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /**
- * One try at delivering a notice. Inserting `<noticeId>#<n>` is how a worker claims the
- * notice's n-th attempt: the unique `_id` lets exactly one worker win, on any
- * MongoDB-compatible server. Kept afterwards as the notice's delivery history.
+ * One send of a notice. Inserting `<noticeId>#<n>` as the message leaves is how a worker
+ * claims the notice's n-th send: the unique `_id` lets exactly one worker win, on any
+ * MongoDB-compatible server. A send that worked is recorded on the notice; the others
+ * get their outcome here, the notice's delivery history.
  */
 export interface DeliveryAttempt {
   _id: string;
@@ -28,7 +27,7 @@ export interface DeliveryAttempt {
   leaseUntil: Date;
   channel?: NoticeChannelName;
   outcome?: AttemptOutcome;
-  /** For an interrupted attempt: what the platform was found to have (Slack) or what was assumed (Teams). */
+  /** For an interrupted send, or one that went unanswered: what the platform was found to have (Slack) or what was assumed (Teams). */
   resolution?: 'found-delivered' | 'not-delivered' | 'assumed-delivered';
   error?: string;
   finishedAt?: Date;

@@ -5,15 +5,14 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /**
  * Where a notice is on its way to the learner:
- * - pending: waiting to be sent (again, from `nextAttemptAt` when a try failed);
- * - sending: an attempt is under way and holds it until `leaseUntil`;
+ * - pending: waiting to be sent (again, from `nextAttemptAt` when a send failed);
  * - sent: the platform accepted it;
  * - failed: every attempt allowed failed, or the platform refused it for good; an admin may retry;
  * - undeliverable: neither Teams nor Slack can reach the person;
- * - uncertain: the worker died while Teams had the message and Teams cannot be asked whether
+ * - uncertain: a worker died while Teams had the message, and Teams cannot be asked whether
  *   it arrived; it most likely did, so it is not sent again unless an admin says so.
  */
-export const NOTICE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'undeliverable', 'uncertain'] as const;
+export const NOTICE_STATUSES = ['pending', 'sent', 'failed', 'undeliverable', 'uncertain'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
 export const NOTICE_CHANNELS = ['teams', 'slack'] as const;
@@ -33,12 +32,10 @@ export interface Notice {
   /** What the message needs to say, fixed when the notice was queued. */
   facts: Record<string, unknown>;
   status: NoticeStatus;
-  /** Attempts claimed so far; the next claim is `<_id>#<attempts + 1>` (see DeliveryAttempt). */
+  /** Sends made so far; the next is claimed as `<_id>#<attempts + 1>` (see DeliveryAttempt). */
   attempts?: number;
   /** Not to be tried again before this. */
   nextAttemptAt?: Date;
-  /** While `sending`: when the attempt's worker is presumed dead. */
-  leaseUntil?: Date;
   /** The channel of the last send, and the platform's id for the message once sent. */
   channel?: NoticeChannelName;
   deliveryId?: string;
@@ -60,7 +57,6 @@ export const noticeSchema = new Schema<Notice>(
     status: { type: String, enum: NOTICE_STATUSES, required: true },
     attempts: Number,
     nextAttemptAt: Date,
-    leaseUntil: Date,
     channel: { type: String, enum: NOTICE_CHANNELS },
     deliveryId: String,
     sentAt: Date,

@@ -40,6 +40,6 @@ export function messageBlocks(card: MessageCard): { text: string; blocks: KnownB
     });
   }
   // The notification preview and screen readers use `text`.
-  const text = clip([card.title, ...(card.paragraphs ?? [])].join('\n'), 3000);
+  const text = clip(toMrkdwn([card.title, ...(card.paragraphs ?? [])].join('\n')), 3000);
   return { text, blocks };
 }

@@ -30,6 +30,7 @@ interface SlackError {
 
 /** Sorts what the WebClient threw into the worker's three kinds of failure. */
 export function slackFailure(thrown: unknown): DeliveryFailure {
+  if (thrown instanceof DeliveryFailure) return thrown;
   const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as SlackError;
   switch (error.code) {
     case 'slack_webapi_rate_limited_error':
@@ -61,19 +62,20 @@ export class SlackNoticeChannel implements NoticeChannel {
     return true; // whether the workspace knows the person's email is Slack's to say
   }
 
-  async send(recipient: Recipient, message: NoticeMessage): Promise<Delivered> {
+  async send(recipient: Recipient, message: NoticeMessage, dispatching: () => Promise<void>): Promise<Delivered> {
     const learned = await this.directMessageChannel(recipient);
     const { text, blocks } = messageBlocks(message.card);
     try {
-      const posted = await this.call([{ key: `slack:${learned.slackDmChannelId}`, windows: this.limits.perChannel }], () =>
-        this.web.chat.postMessage({
+      const posted = await this.call([{ key: `slack:${learned.slackDmChannelId}`, windows: this.limits.perChannel }], async () => {
+        await dispatching();
+        return this.web.chat.postMessage({
           channel: learned.slackDmChannelId,
           text,
           blocks,
           unfurl_links: false,
           metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { notice_id: message.noticeId } },
-        }),
-      );
+        });
+      });
       return { ...(posted.ts ? { deliveryId: posted.ts } : {}), learned };
     } catch (error) {
       throw slackFailure(error);

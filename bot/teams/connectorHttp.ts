@@ -1,10 +1,17 @@
 // Every request the bot makes to the Bot Connector goes out through this client: it waits
-// for room under Teams' published rate limits (per conversation, and per app per tenant)
-// and gives up on an answer that does not come. Given to the adapter as its `httpClient`,
+// for room under Teams' published rate limits (per conversation, and per app per tenant),
+// says when it is about to leave, and gives up on an answer that does not come. Given to the adapter as its `httpClient`,
 // so replies, roster lookups, notices and the SDK's own retries are all counted.
 import { toHttpHeadersLike, type CompatResponse, type RequestPolicy, type WebResourceLike } from '@azure/core-http-compat';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RateLimit, RateLimiter, RateWindow } from '../../services/notifications/rateLimit.js';
+
+/**
+ * Set around a send whose caller must know when it goes on the wire (a notice, marked
+ * "sending" only then): called after the rate-limit wait, before each request leaves.
+ */
+export const beforeDispatch = new AsyncLocalStorage<() => Promise<void>>();
 
 /** learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit */
 export const TEAMS_RATE_LIMITS: { perConversation: readonly RateWindow[]; perApp: readonly RateWindow[] } = {
@@ -52,6 +59,7 @@ export function connectorHttpClient(options: ConnectorHttpOptions): RequestPolic
   return {
     async sendRequest(request: WebResourceLike): Promise<CompatResponse> {
       await options.limiter.acquire(limitsFor(request.url, limits));
+      await beforeDispatch.getStore()?.();
       let response: Response;
       let bodyAsText: string;
       try {

@@ -4,6 +4,7 @@ import type { ConversationReference } from 'botbuilder';
 import { DeliveryFailure, type Delivered, type LookUpResult, type NoticeChannel, type NoticeMessage, type Recipient } from '../../services/notifications/channels.js';
 import { cardReply } from '../../dialogs/replies.js';
 import type { TeamsAdapter } from './adapter.js';
+import { beforeDispatch } from './connectorHttp.js';
 
 /** The Bot Connector's answers that mean Teams will never take this message for this person. */
 const UNREACHABLE = new Set([403, 404]);
@@ -25,6 +26,7 @@ function retryAfterMs(error: ConnectorError): number | undefined {
 
 /** Sorts what the connector client threw into the worker's three kinds of failure. */
 export function teamsFailure(thrown: unknown): DeliveryFailure {
+  if (thrown instanceof DeliveryFailure) return thrown;
   const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as ConnectorError;
   const status = error.statusCode;
   const message = `${status ? `HTTP ${status}` : (error.code ?? 'error')}: ${error.message ?? String(thrown)}`;
@@ -47,20 +49,22 @@ export class TeamsNoticeChannel implements NoticeChannel {
     return recipient.contact?.teams?.conversationReference !== undefined;
   }
 
-  async send(recipient: Recipient, message: NoticeMessage): Promise<Delivered> {
+  async send(recipient: Recipient, message: NoticeMessage, dispatching: () => Promise<void>): Promise<Delivered> {
     const reference = recipient.contact!.teams!.conversationReference as Partial<ConversationReference>;
     let deliveryId: string | undefined;
     // Caught inside the turn: an error escaping it would reach the adapter's onTurnError,
     // which apologises to the user, a second message the learner never asked for.
     let failed: unknown;
     try {
-      await this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
-        try {
-          deliveryId = (await context.sendActivity(cardReply('message', message.card)))?.id;
-        } catch (error) {
-          failed = error;
-        }
-      });
+      await beforeDispatch.run(dispatching, () =>
+        this.adapter.continueConversationAsync(this.appId, reference, async (context) => {
+          try {
+            deliveryId = (await context.sendActivity(cardReply('message', message.card)))?.id;
+          } catch (error) {
+            failed = error;
+          }
+        }),
+      );
     } catch (error) {
       failed = error;
     }

@@ -34,8 +34,12 @@ export interface NoticeChannel {
   readonly name: NoticeChannelName;
   /** Whether it is worth trying this channel for the person at all. */
   canReach(recipient: Recipient): boolean;
-  /** Sends once (the platform SDK's own retries aside); throws `DeliveryFailure`. */
-  send(recipient: Recipient, message: NoticeMessage): Promise<Delivered>;
+  /**
+   * Sends once (the platform SDK's own retries aside); throws `DeliveryFailure`. Calls
+   * `dispatching` (and waits for it) just before the message goes on the wire, after any
+   * wait for the rate limits: from then on the platform may have it.
+   */
+  send(recipient: Recipient, message: NoticeMessage, dispatching: () => Promise<void>): Promise<Delivered>;
   /** Whether the notice sent since `since` is there; 'unknown' when the platform cannot be asked. */
   lookUp(recipient: Recipient, noticeId: string, since: Date): Promise<LookUpResult>;
 }

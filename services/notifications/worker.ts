@@ -1,42 +1,31 @@
-// The delivery worker: drains the outbox. For each due notice it claims the next attempt,
-// renders the card, tries the channels in order (Teams, then Slack when Teams cannot reach
-// the person) and records what happened. A notice is sent at most once because an
-// attempt is claimed before it is sent and a send that may have happened is settled
-// (by asking the platform, where it can be asked) before any other attempt.
+// The delivery worker: drains the outbox. For each due notice it renders the card, tries
+// the channels in order (Teams, then Slack when Teams cannot reach the person) and records
+// what happened. A notice goes out at most once because each send is claimed as it leaves
+// (see outbox.ts), and a send that may have arrived is settled, by asking the platform
+// where it can be asked, before the notice is sent again.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Models, Notice, NoticeChannelName, Person } from '../../models/index.js';
+import type { Contact, DeliveryAttempt, Models, Notice, NoticeChannelName, Person } from '../../models/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { noticeCard } from '../noticeCards.js';
-import { findContact, saveSlackContact } from '../people.js';
+import { saveSlackContact } from '../people.js';
 import { loadSettings, type Settings } from '../settings.js';
-import { DeliveryFailure, type NoticeChannel, type Recipient } from './channels.js';
-import {
-  attemptOf,
-  claimAttempt,
-  dueNotices,
-  interruptedNotices,
-  markSending,
-  releaseAbandoned,
-  settle,
-  type Claim,
-} from './outbox.js';
+import { DeliveryFailure, type NoticeChannel, type NoticeMessage, type Recipient } from './channels.js';
+import { attemptOf, claimSend, dueNotices, findNotice, settle, type AttemptRecord, type Claim, type Settlement } from './outbox.js';
 import { realSleep } from './rateLimit.js';
 
 export interface DeliveryOptions {
-  /** Names this worker in the attempts it claims. */
+  /** Names this worker in the sends it claims. */
   worker?: string;
   /** Notices in flight at once; the rate limiters, not this, keep within the platforms' limits. */
   concurrency?: number;
   /** Notices read from the outbox per round. */
   batchSize?: number;
-  /** Attempts per notice before it is marked failed. */
+  /** Sends per notice before it is marked failed. */
   maxAttempts?: number;
-  /** How long an attempt may take before others presume its worker dead. Longer than any send with its retries. */
+  /** How long a send may take before others presume its worker dead. Longer than any send with its retries. */
   leaseMs?: number;
-  /** An attempt does not start sending with less than this left on its lease. */
-  leaseMarginMs?: number;
   /** Exponential backoff between attempts: base × 2^(attempt-1), at most max, less up to half at random. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -53,7 +42,6 @@ export const DELIVERY_DEFAULTS = {
   batchSize: 500,
   maxAttempts: 5,
   leaseMs: 3 * 60_000,
-  leaseMarginMs: 15_000,
   backoffBaseMs: 2_000,
   backoffMaxMs: 10 * 60_000,
   inlineRetryMaxMs: 30_000,
@@ -75,7 +63,7 @@ export interface DeliveryReport {
   failed: string[];
   undeliverable: string[];
   uncertain: string[];
-  /** Interrupted sends from a dead worker that were settled at the start. */
+  /** Sends of a worker that died before recording them, settled by this one. */
   recovered: number;
 }
 
@@ -90,18 +78,29 @@ export async function deliverNotices(deps: DeliveryDeps, options: DeliveryOption
   const config: Config = { ...DELIVERY_DEFAULTS, sleep: realSleep, random: Math.random, worker: workerName(), ...options };
   const report: DeliveryReport = { sent: 0, retrying: 0, failed: [], undeliverable: [], uncertain: [], recovered: 0 };
   const settings = await loadSettings(deps.models);
-  await settleInterrupted(deps, report);
 
-  // Notices another worker holds are left to it for the rest of this run.
+  // Notices another worker is sending are left to it for the rest of this run.
   const leftToOthers = new Set<string>();
   for (;;) {
     const due = await dueNotices(deps.models, deps.clock.now(), config.batchSize, leftToOthers);
     if (due.length === 0) break;
-    await inParallel(due, config.concurrency, async (notice) => {
-      if (!(await deliverOne(deps, config, settings, notice, report))) leftToOthers.add(notice._id);
+    const recipients = await recipientsOf(deps.models, due);
+    // In an order of its own, so that two workers on one outbox rarely reach for the same notice.
+    await inParallel(shuffled(due, config.random), config.concurrency, async (notice) => {
+      const ctx: NoticeRun = { deps, config, settings, notice, recipient: recipients.get(notice._id), report };
+      if (!(await deliverOne(ctx))) leftToOthers.add(notice._id);
     });
   }
   return report;
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
 }
 
 async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -112,202 +111,216 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
-/** One notice, through as many attempts as this run may make. False when another worker holds it. */
-async function deliverOne(deps: DeliveryDeps, config: Config, settings: Settings, notice: Notice, report: DeliveryReport): Promise<boolean> {
-  const { models, clock } = deps;
-  let attempts = notice.attempts ?? 0;
-  // A send that went unanswered, which the next attempt must look for before sending again.
-  let unsettled: Unsettled | undefined = notice.unsettledSince && notice.channel ? { since: notice.unsettledSince, channel: notice.channel } : undefined;
-  for (;;) {
-    const n = attempts + 1;
-    const claim = await claimAttempt(models, notice._id, n, config.worker, clock.now(), config.leaseMs);
-    if (!claim) {
-      if (!(await releaseAbandoned(models, notice._id, n, clock.now()))) return false;
-      attempts = n;
-      continue;
-    }
-    const outcome = await attemptDelivery(deps, config, settings, notice, claim, unsettled);
-    if (outcome.kind !== 'retry') {
-      tally(report, notice._id, outcome.kind);
-      return true;
-    }
-    if (n >= config.maxAttempts) {
-      await settle(models, notice._id, n, { status: 'failed', error: outcome.error, ...channelOf(outcome) }, { outcome: 'failed', error: outcome.error }, clock.now());
-      deps.log.warn('notice.failed', { notice: notice._id, attempts: n, error: outcome.error });
-      report.failed.push(notice._id);
-      return true;
-    }
-    const delay = Math.max(retryDelay(config, n, outcome.retryAfterMs), outcome.mayHaveArrived ? config.settleDelayMs : 0);
-    const nextAttemptAt = new Date(clock.now().getTime() + delay);
-    unsettled = outcome.mayHaveArrived && outcome.channel ? { since: unsettled?.since ?? claim.claimedAt, channel: outcome.channel } : undefined;
-    await settle(
-      models,
-      notice._id,
-      n,
-      { status: 'pending', nextAttemptAt, error: outcome.error, ...channelOf(outcome), ...(unsettled ? { unsettledSince: unsettled.since } : {}) },
-      { outcome: 'retry', error: outcome.error },
-      clock.now(),
-    );
-    if (delay > config.inlineRetryMaxMs) {
-      report.retrying += 1;
-      return true;
-    }
-    await config.sleep(delay);
-    attempts = n;
-  }
+interface NoticeRun {
+  deps: DeliveryDeps;
+  config: Config;
+  settings: Settings;
+  notice: Notice;
+  recipient: Addressee | undefined;
+  report: DeliveryReport;
 }
 
+/** A send that went unanswered, which must be looked for before sending again. */
 interface Unsettled {
   since: Date;
   channel: NoticeChannelName;
 }
 
 type Outcome =
-  | { kind: 'sent' }
-  | { kind: 'retry'; error: string; retryAfterMs?: number; channel?: NoticeChannelName; mayHaveArrived?: boolean }
-  | { kind: 'failed' | 'undeliverable'; error: string }
-  | { kind: 'abandoned' };
+  | { kind: 'sent' | 'failed' | 'undeliverable' | 'uncertain' }
+  /** Another worker is sending it. */
+  | { kind: 'taken' }
+  /** Nothing was sent, or a dead worker's send was found missing: go on at once. */
+  | { kind: 'again'; attempts: number }
+  | { kind: 'retry'; attempts: number; error: string; retryAfterMs?: number; channel?: NoticeChannelName; mayHaveArrived?: boolean };
 
-const channelOf = (outcome: { channel?: NoticeChannelName }) => (outcome.channel ? { channel: outcome.channel } : {});
-
-function tally(report: DeliveryReport, noticeId: string, kind: Exclude<Outcome['kind'], 'retry'>): void {
-  if (kind === 'sent') report.sent += 1;
-  else if (kind === 'failed') report.failed.push(noticeId);
-  else if (kind === 'undeliverable') report.undeliverable.push(noticeId);
+/** One notice, through as many attempts as this run may make. False when another worker has it. */
+async function deliverOne(run: NoticeRun): Promise<boolean> {
+  const { deps, config, notice, report } = run;
+  const { models, clock } = deps;
+  let attempts = notice.attempts ?? 0;
+  let unsettled: Unsettled | undefined = notice.unsettledSince && notice.channel ? { since: notice.unsettledSince, channel: notice.channel } : undefined;
+  for (;;) {
+    const outcome = await attemptDelivery(run, attempts, unsettled);
+    switch (outcome.kind) {
+      case 'taken':
+        return false;
+      case 'again':
+        attempts = outcome.attempts;
+        unsettled = undefined;
+        continue;
+      case 'sent':
+        report.sent += 1;
+        return true;
+      case 'failed':
+      case 'undeliverable':
+      case 'uncertain':
+        report[outcome.kind].push(notice._id);
+        return true;
+    }
+    attempts = outcome.attempts;
+    const via = outcome.channel ? { channel: outcome.channel } : {};
+    const record: AttemptRecord | undefined = attempts > (notice.attempts ?? 0) ? { n: attempts, outcome: 'retry', error: outcome.error } : undefined;
+    if (attempts >= config.maxAttempts) {
+      await settle(models, notice._id, { status: 'failed', attempts, error: outcome.error, ...via }, clock.now(), record && { ...record, outcome: 'failed' });
+      deps.log.warn('notice.failed', { notice: notice._id, attempts, error: outcome.error });
+      report.failed.push(notice._id);
+      return true;
+    }
+    const delay = Math.max(retryDelay(config, attempts, outcome.retryAfterMs), outcome.mayHaveArrived ? config.settleDelayMs : 0);
+    unsettled = outcome.mayHaveArrived && outcome.channel ? { since: unsettled?.since ?? clock.now(), channel: outcome.channel } : undefined;
+    const nextAttemptAt = new Date(clock.now().getTime() + delay);
+    await settle(models, notice._id, { status: 'pending', attempts, nextAttemptAt, error: outcome.error, ...via, ...(unsettled ? { unsettledSince: unsettled.since } : {}) }, clock.now(), record);
+    if (delay > config.inlineRetryMaxMs) {
+      report.retrying += 1;
+      return true;
+    }
+    await config.sleep(delay);
+  }
 }
 
 export function retryDelay(config: Pick<Config, 'backoffBaseMs' | 'backoffMaxMs' | 'random'>, attempt: number, retryAfterMs?: number): number {
-  const backoff = Math.min(config.backoffMaxMs, config.backoffBaseMs * 2 ** (attempt - 1));
+  const backoff = Math.min(config.backoffMaxMs, config.backoffBaseMs * 2 ** (Math.max(1, attempt) - 1));
   const jittered = backoff * (0.5 + config.random() / 2);
   // The platform's Retry-After is a floor; a little spread keeps retries from arriving together.
   return Math.round(retryAfterMs !== undefined ? retryAfterMs + config.random() * Math.min(1_000, retryAfterMs / 10) : jittered);
 }
 
-/** Claim `claim` held: render, then try each channel until one takes it or says it never will. */
-async function attemptDelivery(
-  deps: DeliveryDeps,
-  config: Config,
-  settings: Settings,
-  notice: Notice,
-  claim: Claim,
-  unsettled: Unsettled | undefined,
-): Promise<Outcome> {
+/** Tries each channel in turn until one takes the notice or all say they never will. */
+async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unsettled | undefined): Promise<Outcome> {
+  const { deps, config, settings, notice, recipient } = run;
   const { models, clock, log } = deps;
-  const recipient = await recipientOf(models, notice);
-  if (!recipient) {
-    const error = 'the person no longer exists';
-    await settle(models, notice._id, claim.n, { status: 'undeliverable', error }, { outcome: 'undeliverable', error }, clock.now());
-    return { kind: 'undeliverable', error };
-  }
-  const message = { noticeId: notice._id, kind: notice.kind, card: noticeCard(notice, recipient, settings, clock.now()) };
+  const end = async (settlement: Settlement, attempt?: AttemptRecord): Promise<Outcome> => {
+    await settle(models, notice._id, settlement, clock.now(), attempt);
+    if (settlement.status !== 'sent') log.warn(`notice.${settlement.status}`, { notice: notice._id, error: settlement.error });
+    return { kind: settlement.status as 'sent' | 'failed' | 'undeliverable' | 'uncertain' };
+  };
+  if (!recipient) return end({ status: 'undeliverable', attempts, error: 'the person no longer exists' });
+  const message: NoticeMessage = { noticeId: notice._id, kind: notice.kind, card: noticeCard(notice, recipient, settings, clock.now()) };
 
+  let n = attempts;
   const unreachable: string[] = [];
   for (const channel of deps.channels) {
     if (!channel.canReach(recipient)) {
       unreachable.push(`${channel.name}: no way to reach ${recipient.email}`);
       continue;
     }
-    if (claim.leaseUntil.getTime() - clock.now().getTime() < config.leaseMarginMs) {
-      // Too late to send safely: another worker may already count this attempt as dead.
-      await settle(models, notice._id, claim.n, { status: 'pending', nextAttemptAt: clock.now(), error: 'lease ran out before sending' }, { outcome: 'abandoned' }, clock.now());
-      return { kind: 'abandoned' };
-    }
     if (unsettled?.channel === channel.name) {
-      // The last try went unanswered: if it arrived after all, this attempt has nothing to send.
+      // The last send went unanswered: if it arrived after all, there is nothing to send.
       const found = await channel.lookUp(recipient, notice._id, unsettled.since).catch(() => ({ state: 'unknown' }) as const);
       if (found.state === 'delivered') {
-        const sent = { status: 'sent', channel: channel.name, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) } as const;
-        await settle(models, notice._id, claim.n, sent, { outcome: 'sent', resolution: 'found-delivered' }, clock.now());
-        return { kind: 'sent' };
+        return end({ status: 'sent', attempts: n, channel: channel.name, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, { n, outcome: 'sent', resolution: 'found-delivered' });
       }
-      if (found.state === 'unknown') return { kind: 'retry', error: `${channel.name}: could not check whether the last try arrived`, channel: channel.name, mayHaveArrived: true };
+      if (found.state === 'unknown') return { kind: 'retry', attempts: n, error: `${channel.name}: could not check whether the last send arrived`, channel: channel.name, mayHaveArrived: true };
     }
-    await markSending(models, claim, channel.name, clock.now());
+
+    let claim: Claim | undefined;
+    let taken = false;
+    const dispatching = async () => {
+      if (claim) return; // the SDK trying the same send again
+      claim = await claimSend(models, notice._id, n + 1, channel.name, config.worker, clock.now(), config.leaseMs);
+      if (!claim) {
+        taken = true;
+        throw new DeliveryFailure('retryable', 'another worker sent it first');
+      }
+    };
     try {
-      const delivered = await channel.send(recipient, message);
-      await settle(
-        models,
-        notice._id,
-        claim.n,
-        { status: 'sent', channel: channel.name, ...(delivered.deliveryId ? { deliveryId: delivered.deliveryId } : {}) },
-        { outcome: 'sent' },
-        clock.now(),
-      );
-      if (delivered.learned && recipient.personId) await saveSlackContact(models, recipient.personId, delivered.learned, clock.now());
+      const delivered = await channel.send(recipient, message, dispatching);
+      await settle(models, notice._id, { status: 'sent', attempts: n + 1, channel: channel.name, ...(delivered.deliveryId ? { deliveryId: delivered.deliveryId } : {}) }, clock.now());
+      if (delivered.learned) {
+        await saveSlackContact(models, recipient.personId, delivered.learned, clock.now());
+        recipient.contact = { ...(recipient.contact ?? { _id: recipient.personId, updatedAt: clock.now() }), ...delivered.learned };
+      }
       return { kind: 'sent' };
     } catch (error) {
-      const failure = asFailure(error);
+      if (taken) return claimedElsewhere(run, n + 1);
+      const failure = error instanceof DeliveryFailure ? error : new DeliveryFailure('retryable', error instanceof Error ? error.message : String(error));
+      const described = `${channel.name}: ${failure.message}`;
+      const sent = claim !== undefined;
+      if (sent) n += 1;
       if (failure.kind === 'unreachable') {
-        unreachable.push(`${channel.name}: ${failure.message}`);
+        unreachable.push(described);
+        if (sent) await settle(models, notice._id, { status: 'pending', attempts: n, nextAttemptAt: clock.now(), error: described, channel: channel.name }, clock.now(), { n, outcome: 'undeliverable', error: described });
         continue;
       }
       if (failure.kind === 'retryable') {
-        return {
-          kind: 'retry',
-          error: `${channel.name}: ${failure.message}`,
-          channel: channel.name,
-          mayHaveArrived: failure.mayHaveArrived,
-          ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-        };
+        return { kind: 'retry', attempts: n, error: described, channel: channel.name, mayHaveArrived: sent && failure.mayHaveArrived, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) };
       }
-      const failed = `${channel.name}: ${failure.message}`;
-      await settle(models, notice._id, claim.n, { status: 'failed', error: failed, channel: channel.name }, { outcome: 'failed', error: failed }, clock.now());
-      log.warn('notice.failed', { notice: notice._id, error: failed });
-      return { kind: 'failed', error: failed };
+      return end({ status: 'failed', attempts: n, error: described, channel: channel.name }, sent ? { n, outcome: 'failed', error: described } : undefined);
     }
   }
-  const error = unreachable.join('; ') || 'no channel is configured';
-  await settle(models, notice._id, claim.n, { status: 'undeliverable', error }, { outcome: 'undeliverable', error }, clock.now());
-  log.warn('notice.undeliverable', { notice: notice._id, error });
-  return { kind: 'undeliverable', error };
-}
-
-/** Anything that is not a DeliveryFailure is a fault of ours or the network's: worth another try. */
-function asFailure(error: unknown): DeliveryFailure {
-  if (error instanceof DeliveryFailure) return error;
-  return new DeliveryFailure('retryable', error instanceof Error ? error.message : String(error));
-}
-
-async function recipientOf(models: Models, notice: Notice): Promise<(Recipient & { personId: Notice['personId'] }) | undefined> {
-  const [person, contact] = await Promise.all([
-    models.Person.findById(notice.personId).lean<Person>(),
-    findContact(models, notice.personId),
-  ]);
-  if (!person) return undefined;
-  return { personId: notice.personId, email: person.email, ...(person.displayName ? { name: person.displayName } : {}), contact };
+  return end({ status: 'undeliverable', attempts: n, error: unreachable.join('; ') || 'no channel is configured' });
 }
 
 /**
- * Notices left `sending` by a worker that stopped mid-send. Slack can be asked whether the
- * message is there; Teams cannot, and a message the platform was handed most likely
- * arrived, so it is marked uncertain for an admin rather than sent a second time.
+ * Send `n` was claimed by another worker. If that worker is still within its lease, it is
+ * left to it; if it died before recording the result, the result is found out here.
  */
-async function settleInterrupted(deps: DeliveryDeps, report: DeliveryReport): Promise<void> {
+async function claimedElsewhere(run: NoticeRun, n: number): Promise<Outcome> {
+  const { deps, notice, recipient, report } = run;
   const { models, clock, log } = deps;
-  for (const notice of await interruptedNotices(models, clock.now())) {
-    const n = notice.attempts ?? 0;
-    const [attempt, recipient] = await Promise.all([attemptOf(models, notice._id, n), recipientOf(models, notice)]);
-    const channel = deps.channels.find((c) => c.name === notice.channel);
-    let found;
-    try {
-      found = channel && recipient && attempt ? await channel.lookUp(recipient, notice._id, attempt.claimedAt) : ({ state: 'unknown' } as const);
-    } catch (error) {
-      log.warn('notice.lookup_failed', { notice: notice._id, error });
-      continue; // asked again next run
-    }
-    const now = clock.now();
-    const via = notice.channel ? { channel: notice.channel } : {};
-    if (found.state === 'delivered') {
-      await settle(models, notice._id, n, { status: 'sent', channel: notice.channel!, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, { outcome: 'interrupted', resolution: 'found-delivered' }, now);
-      report.sent += 1;
-    } else if (found.state === 'not-delivered') {
-      await settle(models, notice._id, n, { status: 'pending', nextAttemptAt: now, error: 'interrupted before the platform had it', ...via }, { outcome: 'interrupted', resolution: 'not-delivered' }, now);
-    } else {
-      const error = `interrupted while ${notice.channel ?? 'the platform'} had the message; it cannot be asked whether it arrived`;
-      await settle(models, notice._id, n, { status: 'uncertain', error, ...via }, { outcome: 'interrupted', resolution: 'assumed-delivered' }, now);
-      log.warn('notice.uncertain', { notice: notice._id, channel: notice.channel });
-      report.uncertain.push(notice._id);
-    }
-    report.recovered += 1;
+  const [attempt, current] = await Promise.all([attemptOf(models, notice._id, n), findNotice(models, notice._id)]);
+  const now = clock.now();
+  if (!attempt || !current || current.status !== 'pending' || (current.attempts ?? 0) >= n || attempt.leaseUntil > now) return { kind: 'taken' };
+
+  const channel = deps.channels.find((c) => c.name === attempt.channel);
+  let found;
+  try {
+    found = channel && recipient ? await channel.lookUp(recipient, notice._id, attempt.claimedAt) : ({ state: 'unknown' } as const);
+  } catch (error) {
+    log.warn('notice.lookup_failed', { notice: notice._id, error });
+    return { kind: 'taken' }; // looked at again next run
   }
+  report.recovered += 1;
+  const via = { channel: attempt.channel! };
+  return settleInterrupted(run, attempt, found, via, n);
+}
+
+async function settleInterrupted(
+  run: NoticeRun,
+  attempt: DeliveryAttempt,
+  found: Awaited<ReturnType<NoticeChannel['lookUp']>>,
+  via: { channel: NoticeChannelName },
+  n: number,
+): Promise<Outcome> {
+  const { deps, notice } = run;
+  const { models, clock, log } = deps;
+  if (found.state === 'delivered') {
+    await settle(models, notice._id, { status: 'sent', attempts: n, ...via, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, clock.now(), { n, outcome: 'interrupted', resolution: 'found-delivered' });
+    return { kind: 'sent' };
+  }
+  if (found.state === 'not-delivered') {
+    await settle(models, notice._id, { status: 'pending', attempts: n, nextAttemptAt: clock.now(), error: 'a send was cut off before the platform had it', ...via }, clock.now(), { n, outcome: 'interrupted', resolution: 'not-delivered' });
+    return { kind: 'again', attempts: n };
+  }
+  // Teams cannot be asked, and a message already on its way most likely arrived: an admin decides.
+  const error = `cut off while ${attempt.channel ?? 'the platform'} had the message; it cannot be asked whether it arrived`;
+  await settle(models, notice._id, { status: 'uncertain', attempts: n, error, ...via }, clock.now(), { n, outcome: 'interrupted', resolution: 'assumed-delivered' });
+  log.warn('notice.uncertain', { notice: notice._id, channel: attempt.channel });
+  return { kind: 'uncertain' };
+}
+
+type Addressee = Recipient & { personId: Notice['personId'] };
+
+/** Who each notice is for and how to reach them, read for a whole batch at once. */
+async function recipientsOf(models: Models, notices: readonly Notice[]): Promise<Map<string, Addressee>> {
+  const ids = [...new Set(notices.map((n) => n.personId.toString()))];
+  const [people, contacts] = await Promise.all([
+    models.Person.find({ _id: { $in: ids } }, { email: 1, displayName: 1 }).lean<Pick<Person, '_id' | 'email' | 'displayName'>[]>(),
+    models.Contact.find({ _id: { $in: ids } }).lean<Contact[]>(),
+  ]);
+  const contactOf = new Map(contacts.map((c) => [c._id.toString(), c]));
+  const byPerson = new Map(people.map((p) => [p._id.toString(), p]));
+  const recipients = new Map<string, Addressee>();
+  for (const notice of notices) {
+    const person = byPerson.get(notice.personId.toString());
+    if (!person) continue;
+    recipients.set(notice._id, {
+      personId: notice.personId,
+      email: person.email,
+      ...(person.displayName ? { name: person.displayName } : {}),
+      contact: contactOf.get(notice.personId.toString()) ?? null,
+    });
+  }
+  return recipients;
 }
