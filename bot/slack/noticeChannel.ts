@@ -66,15 +66,13 @@ export class SlackNoticeChannel implements NoticeChannel {
     const learned = await this.directMessageChannel(recipient);
     const { text, blocks } = messageBlocks(message.card);
     try {
-      const posted = await this.call([{ key: `slack:${learned.slackDmChannelId}`, windows: this.limits.perChannel }], async () => {
-        await dispatching();
-        return this.web.chat.postMessage({
+      await this.limiter.acquireThen([{ key: `slack:${learned.slackDmChannelId}`, windows: this.limits.perChannel }], dispatching);
+      const posted = await this.web.chat.postMessage({
           channel: learned.slackDmChannelId,
           text,
           blocks,
           unfurl_links: false,
           metadata: { event_type: NOTICE_EVENT_TYPE, event_payload: { notice_id: message.noticeId } },
-        });
       });
       return { ...(posted.ts ? { deliveryId: posted.ts } : {}), learned };
     } catch (error) {

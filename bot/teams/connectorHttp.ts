@@ -58,8 +58,9 @@ export function connectorHttpClient(options: ConnectorHttpOptions): RequestPolic
   const timeoutMs = options.timeoutMs ?? 15_000;
   return {
     async sendRequest(request: WebResourceLike): Promise<CompatResponse> {
-      await options.limiter.acquire(limitsFor(request.url, limits));
-      await beforeDispatch.getStore()?.();
+      const dispatching = beforeDispatch.getStore();
+      const slot = limitsFor(request.url, limits);
+      await (dispatching ? options.limiter.acquireThen(slot, dispatching) : options.limiter.acquire(slot));
       let response: Response;
       let bodyAsText: string;
       try {

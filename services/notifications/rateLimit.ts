@@ -60,6 +60,18 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * Like `acquire`, with `prepare` run between the wait and the request (recording the
+   * send, say). Half the guard absorbs a request starting that much after its slot (the
+   * other half is for the way there); one that `prepare` held up longer waits for a fresh slot.
+   */
+  async acquireThen(limits: readonly RateLimit[], prepare: () => Promise<void>): Promise<void> {
+    await this.acquire(limits);
+    const slot = this.now();
+    await prepare();
+    if (this.now() - slot > this.guardMs / 2) await this.acquire(limits);
+  }
+
   /** Counts the request and answers 0 when it fits now; otherwise how long until it might. */
   private reserve(limits: readonly RateLimit[]): number {
     const now = this.now();

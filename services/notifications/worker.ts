@@ -69,6 +69,40 @@ export interface DeliveryReport {
 
 type Config = Required<Omit<DeliveryOptions, 'worker'>> & { worker: string };
 
+/**
+ * Runs the worker's database writes one at a time, claims first. FerretDB (the local
+ * database) serialises writes anyway and slows down the more wait at once; and a claim
+ * is the last thing before a message goes out under a rate-limit slot, so it must not
+ * queue behind the bookkeeping of sends already made.
+ */
+class WriteQueue {
+  private readonly claims: (() => void)[] = [];
+  private readonly others: (() => void)[] = [];
+  private busy = false;
+
+  run<T>(write: () => Promise<T>, { claim = false } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (claim ? this.claims : this.others).push(() => {
+        write()
+          .then(resolve, reject)
+          .finally(() => {
+            this.busy = false;
+            this.next();
+          });
+      });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.busy) return;
+    const start = this.claims.shift() ?? this.others.shift();
+    if (!start) return;
+    this.busy = true;
+    start();
+  }
+}
+
 export function workerName(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
@@ -81,13 +115,14 @@ export async function deliverNotices(deps: DeliveryDeps, options: DeliveryOption
 
   // Notices another worker is sending are left to it for the rest of this run.
   const leftToOthers = new Set<string>();
+  const writes = new WriteQueue();
   for (;;) {
     const due = await dueNotices(deps.models, deps.clock.now(), config.batchSize, leftToOthers);
     if (due.length === 0) break;
     const recipients = await recipientsOf(deps.models, due);
     // In an order of its own, so that two workers on one outbox rarely reach for the same notice.
     await inParallel(shuffled(due, config.random), config.concurrency, async (notice) => {
-      const ctx: NoticeRun = { deps, config, settings, notice, recipient: recipients.get(notice._id), report };
+      const ctx: NoticeRun = { deps, writes, config, settings, notice, recipient: recipients.get(notice._id), report };
       if (!(await deliverOne(ctx))) leftToOthers.add(notice._id);
     });
   }
@@ -113,6 +148,7 @@ async function inParallel<T>(items: readonly T[], width: number, work: (item: T)
 
 interface NoticeRun {
   deps: DeliveryDeps;
+  writes: WriteQueue;
   config: Config;
   settings: Settings;
   notice: Notice;
@@ -136,7 +172,7 @@ type Outcome =
 
 /** One notice, through as many attempts as this run may make. False when another worker has it. */
 async function deliverOne(run: NoticeRun): Promise<boolean> {
-  const { deps, config, notice, report } = run;
+  const { deps, config, notice, report, writes } = run;
   const { models, clock } = deps;
   let attempts = notice.attempts ?? 0;
   let unsettled: Unsettled | undefined = notice.unsettledSince && notice.channel ? { since: notice.unsettledSince, channel: notice.channel } : undefined;
@@ -162,7 +198,7 @@ async function deliverOne(run: NoticeRun): Promise<boolean> {
     const via = outcome.channel ? { channel: outcome.channel } : {};
     const record: AttemptRecord | undefined = attempts > (notice.attempts ?? 0) ? { n: attempts, outcome: 'retry', error: outcome.error } : undefined;
     if (attempts >= config.maxAttempts) {
-      await settle(models, notice._id, { status: 'failed', attempts, error: outcome.error, ...via }, clock.now(), record && { ...record, outcome: 'failed' });
+      await writes.run(() => settle(models, notice._id, { status: 'failed', attempts, error: outcome.error, ...via }, clock.now(), record && { ...record, outcome: 'failed' }));
       deps.log.warn('notice.failed', { notice: notice._id, attempts, error: outcome.error });
       report.failed.push(notice._id);
       return true;
@@ -170,7 +206,7 @@ async function deliverOne(run: NoticeRun): Promise<boolean> {
     const delay = Math.max(retryDelay(config, attempts, outcome.retryAfterMs), outcome.mayHaveArrived ? config.settleDelayMs : 0);
     unsettled = outcome.mayHaveArrived && outcome.channel ? { since: unsettled?.since ?? clock.now(), channel: outcome.channel } : undefined;
     const nextAttemptAt = new Date(clock.now().getTime() + delay);
-    await settle(models, notice._id, { status: 'pending', attempts, nextAttemptAt, error: outcome.error, ...via, ...(unsettled ? { unsettledSince: unsettled.since } : {}) }, clock.now(), record);
+    await writes.run(() => settle(models, notice._id, { status: 'pending', attempts, nextAttemptAt, error: outcome.error, ...via, ...(unsettled ? { unsettledSince: unsettled.since } : {}) }, clock.now(), record));
     if (delay > config.inlineRetryMaxMs) {
       report.retrying += 1;
       return true;
@@ -188,10 +224,10 @@ export function retryDelay(config: Pick<Config, 'backoffBaseMs' | 'backoffMaxMs'
 
 /** Tries each channel in turn until one takes the notice or all say they never will. */
 async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unsettled | undefined): Promise<Outcome> {
-  const { deps, config, settings, notice, recipient } = run;
+  const { deps, config, settings, notice, recipient, writes } = run;
   const { models, clock, log } = deps;
   const end = async (settlement: Settlement, attempt?: AttemptRecord): Promise<Outcome> => {
-    await settle(models, notice._id, settlement, clock.now(), attempt);
+    await writes.run(() => settle(models, notice._id, settlement, clock.now(), attempt));
     if (settlement.status !== 'sent') log.warn(`notice.${settlement.status}`, { notice: notice._id, error: settlement.error });
     return { kind: settlement.status as 'sent' | 'failed' | 'undeliverable' | 'uncertain' };
   };
@@ -218,7 +254,7 @@ async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unse
     let taken = false;
     const dispatching = async () => {
       if (claim) return; // the SDK trying the same send again
-      claim = await claimSend(models, notice._id, n + 1, channel.name, config.worker, clock.now(), config.leaseMs);
+      claim = await writes.run(() => claimSend(models, notice._id, n + 1, channel.name, config.worker, clock.now(), config.leaseMs), { claim: true });
       if (!claim) {
         taken = true;
         throw new DeliveryFailure('retryable', 'another worker sent it first');
@@ -226,9 +262,9 @@ async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unse
     };
     try {
       const delivered = await channel.send(recipient, message, dispatching);
-      await settle(models, notice._id, { status: 'sent', attempts: n + 1, channel: channel.name, ...(delivered.deliveryId ? { deliveryId: delivered.deliveryId } : {}) }, clock.now());
+      await writes.run(() => settle(models, notice._id, { status: 'sent', attempts: n + 1, channel: channel.name, ...(delivered.deliveryId ? { deliveryId: delivered.deliveryId } : {}) }, clock.now()));
       if (delivered.learned) {
-        await saveSlackContact(models, recipient.personId, delivered.learned, clock.now());
+        await writes.run(() => saveSlackContact(models, recipient.personId, delivered.learned!, clock.now()));
         recipient.contact = { ...(recipient.contact ?? { _id: recipient.personId, updatedAt: clock.now() }), ...delivered.learned };
       }
       return { kind: 'sent' };
@@ -240,7 +276,7 @@ async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unse
       if (sent) n += 1;
       if (failure.kind === 'unreachable') {
         unreachable.push(described);
-        if (sent) await settle(models, notice._id, { status: 'pending', attempts: n, nextAttemptAt: clock.now(), error: described, channel: channel.name }, clock.now(), { n, outcome: 'undeliverable', error: described });
+        if (sent) await writes.run(() => settle(models, notice._id, { status: 'pending', attempts: n, nextAttemptAt: clock.now(), error: described, channel: channel.name }, clock.now(), { n, outcome: 'undeliverable', error: described }));
         continue;
       }
       if (failure.kind === 'retryable') {
@@ -283,19 +319,19 @@ async function settleInterrupted(
   via: { channel: NoticeChannelName },
   n: number,
 ): Promise<Outcome> {
-  const { deps, notice } = run;
+  const { deps, notice, writes } = run;
   const { models, clock, log } = deps;
   if (found.state === 'delivered') {
-    await settle(models, notice._id, { status: 'sent', attempts: n, ...via, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, clock.now(), { n, outcome: 'interrupted', resolution: 'found-delivered' });
+    await writes.run(() => settle(models, notice._id, { status: 'sent', attempts: n, ...via, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, clock.now(), { n, outcome: 'interrupted', resolution: 'found-delivered' }));
     return { kind: 'sent' };
   }
   if (found.state === 'not-delivered') {
-    await settle(models, notice._id, { status: 'pending', attempts: n, nextAttemptAt: clock.now(), error: 'a send was cut off before the platform had it', ...via }, clock.now(), { n, outcome: 'interrupted', resolution: 'not-delivered' });
+    await writes.run(() => settle(models, notice._id, { status: 'pending', attempts: n, nextAttemptAt: clock.now(), error: 'a send was cut off before the platform had it', ...via }, clock.now(), { n, outcome: 'interrupted', resolution: 'not-delivered' }));
     return { kind: 'again', attempts: n };
   }
   // Teams cannot be asked, and a message already on its way most likely arrived: an admin decides.
   const error = `cut off while ${attempt.channel ?? 'the platform'} had the message; it cannot be asked whether it arrived`;
-  await settle(models, notice._id, { status: 'uncertain', attempts: n, error, ...via }, clock.now(), { n, outcome: 'interrupted', resolution: 'assumed-delivered' });
+  await writes.run(() => settle(models, notice._id, { status: 'uncertain', attempts: n, error, ...via }, clock.now(), { n, outcome: 'interrupted', resolution: 'assumed-delivered' }));
   log.warn('notice.uncertain', { notice: notice._id, channel: attempt.channel });
   return { kind: 'uncertain' };
 }
