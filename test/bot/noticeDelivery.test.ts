@@ -7,10 +7,10 @@ import type { DeliveryAttempt, Notice } from '../../models/index.js';
 import { ManualClock } from '../../services/clock.js';
 import { attemptId } from '../../services/notifications/outbox.js';
 import type { DeliveryOptions } from '../../services/notifications/worker.js';
-import { startBotConnector, type BotConnector } from '../../tools/botConnector/index.js';
-import { LOCAL_SLACK_TOKEN, startSlackApi, type SlackApi } from '../../tools/slackApi/index.js';
-import { clearDatabase, useTestDatabase } from '../support/database.js';
-import { seedOutbox, type SeededNotice } from '../support/outbox.js';
+import type { BotConnector } from '../../tools/botConnector/index.js';
+import { LOCAL_SLACK_TOKEN, type SlackApi } from '../../tools/slackApi/index.js';
+import { useTestDatabase } from '../support/database.js';
+import { seedOutbox, usePlatformFakes, type SeededNotice } from '../support/outbox.js';
 import { cardsIn, quietLog } from '../support/teams.js';
 
 const START = new Date('2027-03-01T08:00:00Z');
@@ -19,15 +19,14 @@ const FAST: DeliveryOptions = { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 6
 describe('notice delivery', function () {
   this.timeout(120_000);
   const db = useTestDatabase();
+  const clock = new ManualClock(START);
+  const fakes = usePlatformFakes(db, clock);
   let connector: BotConnector;
   let slack: SlackApi;
-  let clock: ManualClock;
   let app: RunningApp;
 
   before(async function () {
-    clock = new ManualClock(START);
-    connector = await startBotConnector({ rateLimits: { perConversation: 7, global: 50 } });
-    slack = await startSlackApi({ clock });
+    [connector, slack] = [fakes.connector(), fakes.slack()];
     app = await startApp(
       { ...readConfig({ PORT: '0' }), slack: { botToken: LOCAL_SLACK_TOKEN, apiUrl: slack.apiUrl } },
       { models: db(), scheduler: false, log: quietLog, clock, delivery: FAST, platformTimeoutMs: 1_500 },
@@ -35,13 +34,8 @@ describe('notice delivery', function () {
   });
   after(async function () {
     await app?.stop();
-    await connector?.close();
-    await slack?.close();
   });
-  beforeEach(async function () {
-    await clearDatabase(db());
-    connector.reset();
-    slack.reset();
+  beforeEach(function () {
     clock.set(START);
   });
 

@@ -8,10 +8,10 @@ import { startApp, type RunningApp } from '../../bot/app.js';
 import { readConfig, type Config } from '../../bot/config.js';
 import type { Notice } from '../../models/index.js';
 import type { DeliveryOptions, DeliveryReport } from '../../services/notifications/worker.js';
-import { startBotConnector, type BotConnector } from '../../tools/botConnector/index.js';
-import { LOCAL_SLACK_TOKEN, startSlackApi, type SlackApi } from '../../tools/slackApi/index.js';
-import { clearDatabase, testDatabaseUri, useTestDatabase } from '../support/database.js';
-import { seedOutbox, type SeededNotice } from '../support/outbox.js';
+import type { BotConnector } from '../../tools/botConnector/index.js';
+import { LOCAL_SLACK_TOKEN, type SlackApi } from '../../tools/slackApi/index.js';
+import { testDatabaseUri, useTestDatabase } from '../support/database.js';
+import { seedOutbox, usePlatformFakes, type SeededNotice } from '../support/outbox.js';
 import { quietLog } from '../support/teams.js';
 
 const OPTIONS: DeliveryOptions = { backoffBaseMs: 200, backoffMaxMs: 2_000, leaseMs: 3_000, settleDelayMs: 2_500 };
@@ -19,22 +19,13 @@ const OPTIONS: DeliveryOptions = { backoffBaseMs: 200, backoffMaxMs: 2_000, leas
 describe('notice delivery at volume', function () {
   this.timeout(5 * 60_000);
   const db = useTestDatabase();
+  const fakes = usePlatformFakes(db);
   let connector: BotConnector;
   let slack: SlackApi;
   const running: RunningApp[] = [];
 
-  before(async function () {
-    connector = await startBotConnector({ rateLimits: { perConversation: 7, global: 50 } });
-    slack = await startSlackApi();
-  });
-  after(async function () {
-    await connector?.close();
-    await slack?.close();
-  });
-  beforeEach(async function () {
-    await clearDatabase(db());
-    connector.reset();
-    slack.reset();
+  before(function () {
+    [connector, slack] = [fakes.connector(), fakes.slack()];
   });
   afterEach(async function () {
     await Promise.all(running.splice(0).map((app) => app.stop()));

@@ -3,8 +3,33 @@
 // Connector fake, people only the Slack fake knows, and people nobody can reach.
 import { Types } from 'mongoose';
 import type { Models, NoticeKind } from '../../models/index.js';
-import type { BotConnector } from '../../tools/botConnector/index.js';
-import type { SlackApi } from '../../tools/slackApi/index.js';
+import type { Clock } from '../../services/clock.js';
+import { startBotConnector, type BotConnector } from '../../tools/botConnector/index.js';
+import { startSlackApi, type SlackApi } from '../../tools/slackApi/index.js';
+import { clearDatabase } from './database.js';
+
+/**
+ * The Bot Connector and Slack fakes, with the platforms' rate limits on, for the calling
+ * `describe` block; before each test they and the database are emptied.
+ */
+export function usePlatformFakes(db: () => Models, clock?: Clock): { connector(): BotConnector; slack(): SlackApi } {
+  let connector: BotConnector | undefined;
+  let slack: SlackApi | undefined;
+  before(async function () {
+    connector = await startBotConnector({ rateLimits: { perConversation: 7, global: 50 } });
+    slack = await startSlackApi(clock ? { clock } : {});
+  });
+  after(async function () {
+    await connector?.close();
+    await slack?.close();
+  });
+  beforeEach(async function () {
+    await clearDatabase(db());
+    connector!.reset();
+    slack!.reset();
+  });
+  return { connector: () => connector!, slack: () => slack! };
+}
 
 export type Route = 'teams' | 'slack' | 'nowhere';
 
