@@ -3,13 +3,14 @@
 // the app's delivery worker through the Bot Connector fake, which keeps Teams' limits
 // (50 requests a second per app, 7 per conversation) and answers 429 above them.
 //
-//   npm run bench:notices                        (10,000 notices, ≈ 3.5 minutes)
+//   npm run bench:notices                        (10,000 notices, ≈ 3.5 minutes at the limit)
 //   npm run bench:notices -- --notices 500       (a quick check, ≈ 11 s)
 //   MONGODB_URI=mongodb://… npm run bench:notices
 //
 // "ratio" is delivered per second over the 50/s limit. The limiter adds a 50 ms guard to
-// every window (bot/teams/connectorHttp.ts), so ≈ 0.95 is the best it can do; below 0.90
-// the worker is not keeping the limiter busy (time spent in the database per notice).
+// every window (services/notifications/rateLimit.ts), so ≈ 0.95 is the best it can do;
+// well below 0.90 the worker is not keeping the limiter busy (time spent in the database
+// per notice: the local FerretDB's updates slow down as its collections grow).
 // Every notice must arrive exactly once and nothing may be refused for the rate: the
 // process exits 1 otherwise, or when the ratio falls short, so it can gate a change.
 import { parseArgs } from 'node:util';

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { noticeCard } from '../noticeCards.js';
 import { saveSlackContact } from '../people.js';
 import { loadSettings, type Settings } from '../settings.js';
-import { DeliveryFailure, type NoticeChannel, type NoticeMessage, type Recipient } from './channels.js';
+import { DeliveryFailure, type Delivered, type NoticeChannel, type NoticeMessage, type Recipient } from './channels.js';
 import { attemptOf, claimSend, dueNotices, findNotice, settle, type AttemptRecord, type Claim, type Settlement } from './outbox.js';
 import { realSleep } from './rateLimit.js';
 
@@ -123,7 +123,13 @@ export async function deliverNotices(deps: DeliveryDeps, options: DeliveryOption
     // In an order of its own, so that two workers on one outbox rarely reach for the same notice.
     await inParallel(shuffled(due, config.random), config.concurrency, async (notice) => {
       const ctx: NoticeRun = { deps, writes, config, settings, notice, recipient: recipients.get(notice._id), report };
-      if (!(await deliverOne(ctx))) leftToOthers.add(notice._id);
+      try {
+        if (!(await deliverOne(ctx))) leftToOthers.add(notice._id);
+      } catch (error) {
+        // The database failing one notice is no reason to stop the others; it is tried next run.
+        deps.log.error('notice.delivery_error', { notice: notice._id, error });
+        leftToOthers.add(notice._id);
+      }
     });
   }
   return report;
@@ -260,14 +266,9 @@ async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unse
         throw new DeliveryFailure('retryable', 'another worker sent it first');
       }
     };
+    let delivered: Delivered;
     try {
-      const delivered = await channel.send(recipient, message, dispatching);
-      await writes.run(() => settle(models, notice._id, { status: 'sent', attempts: n + 1, channel: channel.name, ...(delivered.deliveryId ? { deliveryId: delivered.deliveryId } : {}) }, clock.now()));
-      if (delivered.learned) {
-        await writes.run(() => saveSlackContact(models, recipient.personId, delivered.learned!, clock.now()));
-        recipient.contact = { ...(recipient.contact ?? { _id: recipient.personId, updatedAt: clock.now() }), ...delivered.learned };
-      }
-      return { kind: 'sent' };
+      delivered = await channel.send(recipient, message, dispatching);
     } catch (error) {
       if (taken) return claimedElsewhere(run, n + 1);
       const failure = error instanceof DeliveryFailure ? error : new DeliveryFailure('retryable', error instanceof Error ? error.message : String(error));
@@ -284,8 +285,40 @@ async function attemptDelivery(run: NoticeRun, attempts: number, unsettled: Unse
       }
       return end({ status: 'failed', attempts: n, error: described, channel: channel.name }, sent ? { n, outcome: 'failed', error: described } : undefined);
     }
+    // Recorded apart from the send: failing to write this down must never look like a failed send.
+    await recordSent(run, n + 1, channel.name, delivered);
+    return { kind: 'sent' };
   }
   return end({ status: 'undeliverable', attempts: n, error: unreachable.join('; ') || 'no channel is configured' });
+}
+
+const RECORD_TRIES = 3;
+
+/**
+ * Writes down a send that worked, trying a few times. If the database will not take it, the
+ * claim stays unsettled and the next run settles it like a dead worker's send (found in
+ * Slack; uncertain in Teams): never sent again.
+ */
+async function recordSent(run: NoticeRun, n: number, channel: NoticeChannelName, delivered: Delivered): Promise<void> {
+  const { deps, notice, recipient, writes, config } = run;
+  const { models, clock, log } = deps;
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await writes.run(() => settle(models, notice._id, { status: 'sent', attempts: n, channel, ...(delivered.deliveryId ? { deliveryId: delivered.deliveryId } : {}) }, clock.now()));
+      break;
+    } catch (error) {
+      if (tries >= RECORD_TRIES) {
+        log.error('notice.sent_unrecorded', { notice: notice._id, error });
+        return;
+      }
+      await config.sleep(100 * tries);
+    }
+  }
+  if (delivered.learned && recipient) {
+    const learned = delivered.learned;
+    await writes.run(() => saveSlackContact(models, recipient.personId, learned, clock.now())).catch((error: unknown) => log.warn('notice.contact_unsaved', { notice: notice._id, error }));
+    recipient.contact = { ...(recipient.contact ?? { _id: recipient.personId, updatedAt: clock.now() }), ...learned };
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // Notices from the outbox to learners, through the running app's real Teams adapter and
 // Slack client, against the Bot Connector and Slack Web API fakes on loopback.
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { startApp, type RunningApp } from '../../bot/app.js';
 import { readConfig } from '../../bot/config.js';
 import type { DeliveryAttempt, Notice } from '../../models/index.js';
@@ -148,6 +149,26 @@ describe('notice delivery', function () {
     clock.advance(130_000);
     expect(await app.deliverNotices()).to.include({ sent: 1 });
     expect(slackMessagesFor(learner!)).to.have.length(1);
+  });
+
+  it('never sends again because the database would not record a send that worked', async function () {
+    const [learner] = await seed({ teams: 1 });
+    const update = db().Notice.updateOne.bind(db().Notice);
+    const refuse = sinon.stub(db().Notice, 'updateOne').callsFake(((filter: object, change: { $set?: { status?: string } }) => {
+      if (change?.$set?.status === 'sent') return Promise.reject(new Error('SQLITE_BUSY')) as never;
+      return update(filter as never, change as never);
+    }) as never);
+    try {
+      await app.deliverNotices();
+    } finally {
+      refuse.restore();
+    }
+    expect(connector.activities(learner!.conversationId)).to.have.length(1);
+    expect(await app.deliverNotices()).to.include({ sent: 0 }); // its claim still runs
+    clock.advance(61_000);
+    const report = await app.deliverNotices();
+    expect(report.uncertain).to.deep.equal([learner!.noticeId]);
+    expect(connector.activities(learner!.conversationId)).to.have.length(1);
   });
 
   it('refuses for good what the platform will never take (400), without trying Slack', async function () {
