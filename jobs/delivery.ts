@@ -7,18 +7,17 @@ import type { JobContext, RunOptions, RunReport } from './context.js';
 
 export interface DeliveryJobReport extends RunReport, Partial<DeliveryReport> {
   job: 'delivery';
-  /** Notices due when the run started. */
-  due: number;
+  /** In a dry run: the notices due now. */
+  due?: number;
 }
 
 export async function runDelivery(ctx: JobContext, { dryRun }: RunOptions): Promise<DeliveryJobReport> {
   const asOf = ctx.clock.now();
-  const due = (await dueNotices(ctx.models, asOf, Number.MAX_SAFE_INTEGER, new Set())).length;
-  if (dryRun) return { job: 'delivery', asOf, dryRun, due };
+  if (dryRun) return { job: 'delivery', asOf, dryRun, due: (await dueNotices(ctx.models, asOf, Number.MAX_SAFE_INTEGER)).length };
   if (!ctx.channels) {
     // With no way to reach anyone, every notice would be marked undeliverable.
     throw new DomainError('wrong-state', 'Notices are delivered by the running bot (npm start), which is connected to Teams and Slack; preview them here with --dry-run.');
   }
   const report = await deliverNotices({ models: ctx.models, clock: ctx.clock, log: ctx.log, channels: ctx.channels }, ctx.delivery);
-  return { job: 'delivery', asOf, dryRun, due, ...report };
+  return { job: 'delivery', asOf, dryRun, ...report };
 }

@@ -23,9 +23,15 @@ export interface Claim {
 export const attemptId = (noticeId: string, n: number) => `${noticeId}#${n}`;
 
 /** Pending notices that may be tried now, oldest first. */
-export async function dueNotices(models: Models, now: Date, limit: number, skip: ReadonlySet<string>): Promise<Notice[]> {
-  const pending = await models.Notice.find({ status: 'pending' }).sort({ createdAt: 1, _id: 1 }).lean<Notice[]>();
-  return pending.filter((notice) => !skip.has(notice._id) && !(notice.nextAttemptAt && notice.nextAttemptAt > now)).slice(0, limit);
+export async function dueNotices(models: Models, now: Date, limit: number, skip: ReadonlySet<string> = new Set()): Promise<Notice[]> {
+  return models.Notice.find({
+    status: 'pending',
+    $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: now } }],
+    ...(skip.size > 0 ? { _id: { $nin: [...skip] } } : {}),
+  })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(limit)
+    .lean<Notice[]>();
 }
 
 /** Claims the notice's n-th send; undefined when another worker made it first. */

@@ -1,6 +1,7 @@
 // Sending within the platforms' published limits rather than discovering them by being
 // refused. Each limit is "at most `count` requests started in any `perMs`"; Teams states
 // its limits exactly that way (7 per second, 8 per 2 seconds... per conversation).
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RateWindow {
   count: number;
@@ -32,8 +33,6 @@ export function shareOf(windows: readonly RateWindow[], instances: number): Rate
   return windows.map((w) => ({ ...w, count: Math.max(1, Math.floor(w.count / instances)) }));
 }
 
-export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 const SWEEP_EVERY = 10_000;
 
 /** A sliding log of request start times per key, shared by everything that calls one platform. */
@@ -47,7 +46,7 @@ export class RateLimiter {
 
   constructor(options: RateLimiterOptions = {}) {
     this.now = options.now ?? (() => performance.now());
-    this.sleep = options.sleep ?? realSleep;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
     this.guardMs = options.guardMs ?? 50;
   }
 

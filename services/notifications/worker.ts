@@ -4,6 +4,7 @@
 // (see outbox.ts), and a send that may have arrived is settled, by asking the platform
 // where it can be asked, before the notice is sent again.
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Contact, DeliveryAttempt, Models, Notice, NoticeChannelName, Person } from '../../models/index.js';
 import type { Clock } from '../clock.js';
@@ -11,9 +12,8 @@ import type { Logger } from '../log.js';
 import { noticeCard } from '../noticeCards.js';
 import { saveSlackContact } from '../people.js';
 import { loadSettings, type Settings } from '../settings.js';
-import { DeliveryFailure, type Delivered, type NoticeChannel, type NoticeMessage, type Recipient } from './channels.js';
+import { DeliveryFailure, type Delivered, type LookUpResult, type NoticeChannel, type NoticeMessage, type Recipient } from './channels.js';
 import { attemptOf, claimSend, dueNotices, findNotice, settle, type AttemptRecord, type Claim, type Settlement } from './outbox.js';
-import { realSleep } from './rateLimit.js';
 
 export interface DeliveryOptions {
   /** Names this worker in the sends it claims. */
@@ -109,7 +109,7 @@ export function workerName(): string {
 
 /** Delivers every notice that is due, then returns what happened. */
 export async function deliverNotices(deps: DeliveryDeps, options: DeliveryOptions = {}): Promise<DeliveryReport> {
-  const config: Config = { ...DELIVERY_DEFAULTS, sleep: realSleep, random: Math.random, worker: workerName(), ...options };
+  const config: Config = { ...DELIVERY_DEFAULTS, sleep: (ms: number) => sleep(ms), random: Math.random, worker: workerName(), ...options };
   const report: DeliveryReport = { sent: 0, retrying: 0, failed: [], undeliverable: [], uncertain: [], recovered: 0 };
   const settings = await loadSettings(deps.models);
 
@@ -341,21 +341,16 @@ async function claimedElsewhere(run: NoticeRun, n: number): Promise<Outcome> {
     return { kind: 'taken' }; // looked at again next run
   }
   report.recovered += 1;
-  const via = { channel: attempt.channel! };
-  return settleInterrupted(run, attempt, found, via, n);
+  return settleInterrupted(run, attempt, found);
 }
 
-async function settleInterrupted(
-  run: NoticeRun,
-  attempt: DeliveryAttempt,
-  found: Awaited<ReturnType<NoticeChannel['lookUp']>>,
-  via: { channel: NoticeChannelName },
-  n: number,
-): Promise<Outcome> {
+async function settleInterrupted(run: NoticeRun, attempt: DeliveryAttempt, found: LookUpResult): Promise<Outcome> {
   const { deps, notice, writes } = run;
   const { models, clock, log } = deps;
+  const { n } = attempt;
+  const via = attempt.channel ? { channel: attempt.channel } : {};
   if (found.state === 'delivered') {
-    await writes.run(() => settle(models, notice._id, { status: 'sent', attempts: n, ...via, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, clock.now(), { n, outcome: 'interrupted', resolution: 'found-delivered' }));
+    await writes.run(() => settle(models, notice._id, { status: 'sent', attempts: n, channel: attempt.channel!, ...(found.deliveryId ? { deliveryId: found.deliveryId } : {}) }, clock.now(), { n, outcome: 'interrupted', resolution: 'found-delivered' }));
     return { kind: 'sent' };
   }
   if (found.state === 'not-delivered') {

@@ -27,8 +27,8 @@ export function formatJobReport(report: JobReport, timeZone: string): string {
       lines.push(`  ${report.dryRun ? 'would end' : 'ended'}: ${list(report.expired.map((e) => e.email))}`);
       break;
     case 'delivery':
-      lines.push(`  notices due: ${report.due}`);
-      if (!report.dryRun) {
+      if (report.dryRun) lines.push(`  notices due: ${report.due ?? 0}`);
+      else {
         lines.push(`  sent: ${report.sent ?? 0}; to be retried later: ${report.retrying ?? 0}`);
         for (const [label, ids] of [['failed', report.failed], ['undeliverable', report.undeliverable], ['uncertain', report.uncertain]] as const) {
           if (ids?.length) lines.push(`  ${label}: ${ids.join(', ')}`);
