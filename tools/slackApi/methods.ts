@@ -3,11 +3,14 @@
 // and returns the fields of an `ok: true` answer or throws ApiError for an `ok: false` one.
 // Error codes and response fields follow Slack's method reference (docs.slack.dev/reference/methods).
 import {
+  fileTypeOf,
   tsToMicros,
   type MessageMetadata,
   type SlackConversation,
+  type SlackFileObject,
   type SlackMessage,
   type SlackUser,
+  type StoredFile,
   type Workspace,
 } from './workspace.js';
 
@@ -92,17 +95,60 @@ function imObject(conversation: SlackConversation, workspace: Workspace): Record
   };
 }
 
+/** Where a file's bytes are served: `https://files.slack.com/files-pri/T…-F…/[download/]name` at Slack. */
+export function filePrivateUrl(file: StoredFile, workspace: Workspace, download: boolean): string {
+  return `${workspace.serverUrl}/files-pri/${workspace.team.id}-${file.id}/${download ? 'download/' : ''}${encodeURIComponent(file.name)}`;
+}
+
+/** The file object (files.info, files.list, a message's `files`). */
+export function fileObject(file: StoredFile, workspace: Workspace): SlackFileObject {
+  const kinds = file.channels.map((id) => workspace.conversations.get(id)?.kind);
+  const slug = file.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '_');
+  return {
+    id: file.id,
+    created: file.created,
+    timestamp: file.created,
+    name: file.name,
+    title: file.title,
+    mimetype: file.mimetype,
+    filetype: file.filetype,
+    pretty_type: file.prettyType,
+    user: file.user,
+    user_team: workspace.team.id,
+    editable: file.mode === 'snippet',
+    size: file.content.length,
+    mode: file.mode,
+    is_external: false,
+    external_type: '',
+    is_public: kinds.includes('channel'),
+    public_url_shared: false,
+    display_as_bot: false,
+    username: '',
+    url_private: filePrivateUrl(file, workspace, false),
+    url_private_download: filePrivateUrl(file, workspace, true),
+    permalink: `https://${workspace.team.domain}.slack.com/files/${file.user}/${file.id}/${slug}`,
+    channels: file.channels.filter((_, i) => kinds[i] === 'channel'),
+    groups: [],
+    ims: file.channels.filter((_, i) => kinds[i] === 'im'),
+    comments_count: 0,
+    ...(file.altTxt !== undefined ? { alt_txt: file.altTxt } : {}),
+  };
+}
+
 /** The message as Slack shows it to the app, metadata only when asked for. */
 export function messageObject(message: SlackMessage, workspace: Workspace, withMetadata: boolean): Record<string, unknown> {
+  const files = (message.files ?? []).map((id) => workspace.files.get(id)).filter((file) => file !== undefined);
   return {
     type: 'message',
     user: message.user,
-    bot_id: message.bot_id,
-    app_id: message.app_id,
+    ...(message.bot_id !== undefined ? { bot_id: message.bot_id, app_id: message.app_id } : {}),
     text: message.text,
     ts: message.ts,
     team: message.team,
-    bot_profile: { id: message.bot_id, app_id: message.app_id, name: workspace.bot.name, deleted: false, team_id: message.team },
+    ...(message.bot_id !== undefined
+      ? { bot_profile: { id: message.bot_id, app_id: message.app_id, name: workspace.bot.name, deleted: false, team_id: message.team } }
+      : {}),
+    ...(message.files ? { files: files.map((file) => fileObject(file, workspace)), upload: true, display_as_bot: false } : {}),
     ...(message.blocks ? { blocks: structuredClone(message.blocks) } : {}),
     ...(message.attachments ? { attachments: structuredClone(message.attachments) } : {}),
     ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
@@ -146,6 +192,23 @@ function decodeCursor(cursor: string): number {
 }
 
 const MAX_TEXT = 40_000;
+
+/** `invalid_arguments` the way Slack words a schema failure (in response_metadata.messages). */
+const invalidArguments = (message: string) => new ApiError('invalid_arguments', { response_metadata: { messages: [`[ERROR] ${message}`] } });
+
+/** files.list `types`, as documented; anything else answers unknown_type. */
+const FILE_LIST_TYPES: Record<string, (file: StoredFile) => boolean> = {
+  all: () => true,
+  spaces: (file) => file.filetype === 'space' || file.filetype === 'post',
+  snippets: (file) => file.mode === 'snippet',
+  images: (file) => file.mimetype.startsWith('image/'),
+  gdocs: (file) => ['gdoc', 'gsheet', 'gpres', 'gdraw'].includes(file.filetype),
+  zips: (file) => file.filetype === 'zip',
+  pdfs: (file) => file.filetype === 'pdf',
+};
+
+/** Snippets are limited to 1 MB (files.getUploadURLExternal: snippet_too_large). */
+const MAX_SNIPPET = 1024 * 1024;
 
 export const METHODS: Record<string, MethodSpec> = {
   'auth.test': {
@@ -280,6 +343,170 @@ export const METHODS: Record<string, MethodSpec> = {
         pin_count: 0,
         ...(latestArg ? { latest: latestArg } : {}),
         ...(next ? { response_metadata: { next_cursor: encodeCursor(next.at) } } : {}),
+      };
+    },
+  },
+
+  'usergroups.users.list': {
+    perMinute: SLACK_TIERS.tier2,
+    handle: ({ args, workspace, requireScope }) => {
+      requireScope('usergroups:read');
+      const id = text(args.usergroup)?.trim();
+      if (!id) throw invalidArguments('missing required field: usergroup');
+      const group = workspace.userGroups.get(id);
+      if (!group || (group.disabled && !flag(args.include_disabled))) throw new ApiError('no_such_subteam');
+      return { users: [...group.users] };
+    },
+  },
+
+  'files.getUploadURLExternal': {
+    perMinute: SLACK_TIERS.tier4,
+    handle: ({ args, workspace, requireScope }) => {
+      requireScope('files:write');
+      const filename = text(args.filename)?.trim();
+      if (!filename) throw invalidArguments('missing required field: filename');
+      const lengthArg = text(args.length)?.trim();
+      if (!lengthArg) throw invalidArguments('missing required field: length');
+      const length = Number(lengthArg);
+      if (!Number.isInteger(length) || length < 0) throw invalidArguments('length must be an integer');
+      // Documented: "Typically only occurs when the length provided is 0."
+      if (length === 0) throw new ApiError('missing_argument');
+      // Slack documents `alt_txt`; the WebClient (8.2) sends `alt_text`. Both are taken.
+      const altTxt = text(args.alt_txt) ?? text(args.alt_text);
+      if (altTxt !== undefined && altTxt.length > 1000) throw new ApiError('alt_txt_too_large');
+      const snippetType = text(args.snippet_type)?.trim() || undefined;
+      if (snippetType && length > MAX_SNIPPET) throw new ApiError('snippet_too_large');
+      const upload = workspace.startUpload({
+        filename,
+        length,
+        ...(altTxt !== undefined ? { altTxt } : {}),
+        ...(snippetType ? { snippetType } : {}),
+      });
+      return { upload_url: `${workspace.serverUrl}/upload/v1/${upload.ticket}`, file_id: upload.fileId };
+    },
+  },
+
+  'files.completeUploadExternal': {
+    perMinute: SLACK_TIERS.tier4,
+    handle: ({ args, workspace, requireScope }) => {
+      requireScope('files:write');
+      const list = json(args.files, 'invalid_arguments');
+      if (!Array.isArray(list) || list.length === 0) throw invalidArguments('missing required field: files');
+      const entries = list.map((entry: unknown) => {
+        if (!isObject(entry) || typeof entry.id !== 'string') throw invalidArguments('files must be an array of { id, title? }');
+        return { id: entry.id, title: typeof entry.title === 'string' && entry.title ? entry.title : undefined };
+      });
+
+      // Where to share: `channel_id` (what the WebClient sends), or the newer `channels` (comma list).
+      const channelId = text(args.channel_id)?.trim();
+      const targets = channelId
+        ? [channelId]
+        : (text(args.channels) ?? '')
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean);
+      const conversations = targets.map((target) => {
+        // A user id is refused, not taken for their DM (slackapi/bolt-js#2115).
+        if (!/^[CGDZ][A-Z0-9]{8,}$/.test(target)) {
+          throw invalidArguments('input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]');
+        }
+        return conversationForRead(target, workspace);
+      });
+      const threadTs = text(args.thread_ts)?.trim() || undefined;
+      if (threadTs && conversations.length === 0) throw invalidArguments('thread_ts needs channel_id');
+      const initialComment = text(args.initial_comment);
+      if (initialComment !== undefined && initialComment.length > MAX_TEXT) throw new ApiError('msg_too_long');
+      const blocks = initialComment ? undefined : json(args.blocks, 'invalid_blocks');
+      if (blocks !== undefined && !Array.isArray(blocks)) throw new ApiError('invalid_blocks');
+
+      // Check every file before changing anything.
+      const uploads = entries.map(({ id, title }) => {
+        const upload = workspace.uploads.get(id);
+        // Unknown, already completed, or nothing was sent to its upload URL.
+        if (!upload || upload.content === undefined) throw new ApiError('file_not_found');
+        // Not documented: the fake's choice for bytes that do not add up to the announced length.
+        if (upload.content.length !== upload.length) throw new ApiError('file_update_failed');
+        return { upload, title };
+      });
+
+      const files = uploads.map(({ upload, title }) => {
+        workspace.uploads.delete(upload.fileId);
+        const type = fileTypeOf(upload.filename);
+        return workspace.storeFile({
+          id: upload.fileId,
+          name: upload.filename,
+          title: title ?? upload.filename,
+          ...(upload.snippetType
+            ? { filetype: upload.snippetType, mimetype: 'text/plain', prettyType: upload.snippetType, mode: 'snippet' as const }
+            : { ...type, mode: 'hosted' as const }),
+          user: workspace.bot.userId,
+          content: upload.content!,
+          ...(initialComment ? { initialComment } : {}),
+          ...(upload.altTxt !== undefined ? { altTxt: upload.altTxt } : {}),
+        });
+      });
+      for (const conversation of conversations) {
+        for (const file of files) file.channels.push(conversation.id);
+        workspace.messages.push({
+          channel: conversation.id,
+          ts: workspace.nextTs(),
+          text: initialComment ?? '',
+          ...(blocks ? { blocks: blocks as unknown[] } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          files: files.map((file) => file.id),
+          user: workspace.bot.userId,
+          bot_id: workspace.bot.botId,
+          app_id: workspace.bot.appId,
+          team: workspace.team.id,
+          postedAt: workspace.now(),
+        });
+      }
+      return { files: files.map((file) => fileObject(file, workspace)) };
+    },
+  },
+
+  'files.info': {
+    perMinute: SLACK_TIERS.tier4,
+    handle: ({ args, workspace, requireScope }) => {
+      requireScope('files:read');
+      const id = text(args.file)?.trim();
+      if (!id) throw new ApiError('file_not_found');
+      const file = workspace.files.get(id);
+      if (!file || !workspace.fileVisibleToApp(file)) throw new ApiError('file_not_found');
+      return { file: fileObject(file, workspace) };
+    },
+  },
+
+  'files.list': {
+    perMinute: SLACK_TIERS.tier3,
+    handle: ({ args, workspace, requireScope }) => {
+      requireScope('files:read');
+      const channelArg = text(args.channel)?.trim();
+      const channel = channelArg ? workspace.channelKey(channelArg) : undefined;
+      const user = text(args.user)?.trim();
+      if (user && !workspace.users.has(user) && user !== workspace.bot.userId) throw new ApiError('user_not_found');
+      const types = (text(args.types)?.trim() || 'all').split(',').map((type) => type.trim());
+      const tests = types.map((type) => FILE_LIST_TYPES[type]);
+      if (tests.some((test) => test === undefined)) throw new ApiError('unknown_type');
+      const tsFromArg = text(args.ts_from)?.trim();
+      const tsToArg = text(args.ts_to)?.trim();
+      const tsFrom = tsFromArg ? Number(tsFromArg) : 0;
+      const tsTo = tsToArg ? Number(tsToArg) : Number.POSITIVE_INFINITY;
+      const countArg = Number(text(args.count) ?? 100);
+      const count = Math.min(Math.max(Number.isFinite(countArg) && countArg > 0 ? Math.floor(countArg) : 100, 1), 1000);
+      const pageArg = Number(text(args.page) ?? 1);
+      const page = Number.isFinite(pageArg) && pageArg >= 1 ? Math.floor(pageArg) : 1;
+
+      const matching = [...workspace.files.values()]
+        .filter((file) => workspace.fileVisibleToApp(file))
+        .filter((file) => channel === undefined || file.channels.includes(channel))
+        .filter((file) => !user || file.user === user)
+        .filter((file) => tests.some((test) => test!(file)))
+        .filter((file) => file.created >= tsFrom && file.created <= tsTo)
+        .sort((a, b) => b.created - a.created || b.seq - a.seq);
+      return {
+        files: matching.slice((page - 1) * count, page * count).map((file) => fileObject(file, workspace)),
+        paging: { count, total: matching.length, page, pages: Math.ceil(matching.length / count) },
       };
     },
   },

@@ -1,7 +1,8 @@
-// The state behind the Slack Web API fake: one workspace, its people, its conversations
-// and the messages the app posted. Ids are derived from emails and names so that they are
-// stable from run to run; they look like Slack's (U…, D…, C…) but mean nothing to Slack.
-import { createHash } from 'node:crypto';
+// The state behind the Slack Web API fake: one workspace, its people and user groups, its
+// conversations, the messages in them (what the app posted, and files people shared) and the
+// files. Ids are derived from emails, names and counters so that they are stable from run to
+// run; they look like Slack's (U…, D…, C…, S…, F…) but mean nothing to Slack.
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../services/clock.js';
 import { nameFromEmail } from '../fakeService/index.js';
 
@@ -63,7 +64,7 @@ export interface MessageMetadata {
   event_payload: Record<string, unknown>;
 }
 
-/** One message the app posted, as recorded (and as conversations.history replays it). */
+/** One message, as recorded (and as conversations.history replays it): the app's, or a person sharing a file (addFile). */
 export interface SlackMessage {
   channel: string;
   ts: string;
@@ -72,13 +73,118 @@ export interface SlackMessage {
   attachments?: unknown[];
   metadata?: MessageMetadata;
   thread_ts?: string;
-  /** The app's bot user. */
+  /** Ids of the files shared with the message (a file upload). */
+  files?: string[];
+  /** The app's bot user, or the person who shared a file. */
   user: string;
-  bot_id: string;
-  app_id: string;
+  /** Set on the app's messages only. */
+  bot_id?: string;
+  app_id?: string;
   team: string;
   /** By the fake's clock. */
   postedAt: Date;
+}
+
+/** A user group (S…), as usergroups.users.list knows it. */
+export interface SlackUserGroup {
+  id: string;
+  handle: string;
+  name: string;
+  users: string[];
+  /** A disabled group answers no_such_subteam unless `include_disabled` is passed. */
+  disabled: boolean;
+}
+
+export interface SlackUserGroupInput {
+  handle: string;
+  /** Defaults to the handle. */
+  name?: string;
+  id?: string;
+  users?: string[];
+  disabled?: boolean;
+}
+
+/** A file someone shared in a conversation (see SlackApi.addFile). */
+export interface SlackFileInput {
+  /** Who shared it: a user id. */
+  user: string;
+  /** Where: a C… channel, the user's D… DM with the app, or the user's id for that DM. */
+  channel: string;
+  /** The file name, with its extension ("licences.csv"); it sets filetype and mimetype unless given. */
+  name: string;
+  content: string | Buffer;
+  title?: string;
+  filetype?: string;
+  mimetype?: string;
+  /** The text of the message that shares it. */
+  initialComment?: string;
+}
+
+/** A file as the workspace keeps it. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  prettyType: string;
+  mode: 'hosted' | 'snippet';
+  /** Who uploaded it: a user id, or the app's bot user. */
+  user: string;
+  /** Unix seconds. */
+  created: number;
+  createdAt: Date;
+  content: Buffer;
+  /** Conversations it was shared in (D…/C…), in order. */
+  channels: string[];
+  initialComment?: string;
+  altTxt?: string;
+  /** Upload order, for sorting files created in the same second. */
+  seq: number;
+}
+
+/** A files.getUploadURLExternal ticket: bytes arrive at its upload URL, then files.completeUploadExternal makes the file. */
+export interface PendingUpload {
+  fileId: string;
+  ticket: string;
+  filename: string;
+  /** The byte count announced. */
+  length: number;
+  altTxt?: string;
+  snippetType?: string;
+  /** What reached the upload URL (undefined until something did). */
+  content?: Buffer;
+}
+
+/** A file object, with the fields Slack documents for files.info (docs.slack.dev/reference/objects/file-object) that the fake fills. */
+export interface SlackFileObject {
+  id: string;
+  created: number;
+  timestamp: number;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  pretty_type: string;
+  user: string;
+  user_team: string;
+  editable: boolean;
+  size: number;
+  mode: string;
+  is_external: boolean;
+  external_type: string;
+  is_public: boolean;
+  public_url_shared: boolean;
+  display_as_bot: boolean;
+  username: string;
+  url_private: string;
+  url_private_download: string;
+  permalink: string;
+  channels: string[];
+  groups: string[];
+  ims: string[];
+  comments_count: number;
+  alt_txt?: string;
 }
 
 export interface SlackTeam {
@@ -111,6 +217,28 @@ export function slackId(prefix: string, seed: string): string {
 export const slackUserId = (email: string) => slackId('U', email.trim().toLowerCase());
 export const dmChannelId = (userId: string) => slackId('D', userId);
 export const channelId = (name: string) => slackId('C', name.replace(/^#/, '').toLowerCase());
+export const userGroupId = (handle: string) => slackId('S', handle.replace(/^@/, '').toLowerCase());
+
+/** What Slack says about a file from its name: filetype, mimetype, pretty_type. Unknown extensions are `binary`. */
+const FILE_TYPES: Record<string, { filetype: string; mimetype: string; prettyType: string }> = {
+  csv: { filetype: 'csv', mimetype: 'text/csv', prettyType: 'CSV' },
+  tsv: { filetype: 'tsv', mimetype: 'text/tab-separated-values', prettyType: 'TSV' },
+  txt: { filetype: 'text', mimetype: 'text/plain', prettyType: 'Plain Text' },
+  json: { filetype: 'json', mimetype: 'application/json', prettyType: 'JSON' },
+  md: { filetype: 'markdown', mimetype: 'text/plain', prettyType: 'Markdown (raw)' },
+  pdf: { filetype: 'pdf', mimetype: 'application/pdf', prettyType: 'PDF' },
+  zip: { filetype: 'zip', mimetype: 'application/zip', prettyType: 'Zip' },
+  png: { filetype: 'png', mimetype: 'image/png', prettyType: 'PNG' },
+  jpg: { filetype: 'jpg', mimetype: 'image/jpeg', prettyType: 'JPEG' },
+  jpeg: { filetype: 'jpg', mimetype: 'image/jpeg', prettyType: 'JPEG' },
+  gif: { filetype: 'gif', mimetype: 'image/gif', prettyType: 'GIF' },
+  xlsx: { filetype: 'xlsx', mimetype: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', prettyType: 'Excel Spreadsheet' },
+};
+
+export function fileTypeOf(name: string): { filetype: string; mimetype: string; prettyType: string } {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();
+  return (extension && FILE_TYPES[extension]) || { filetype: 'binary', mimetype: 'application/octet-stream', prettyType: 'Binary' };
+}
 
 /** Slack timestamps: seconds and microseconds, "1712345678.000123". */
 export function microsToTs(micros: number): string {
@@ -126,9 +254,18 @@ export function tsToMicros(ts: string): number | undefined {
 
 export class Workspace {
   readonly users = new Map<string, SlackUser>();
+  readonly userGroups = new Map<string, SlackUserGroup>();
   readonly conversations = new Map<string, SlackConversation>();
   messages: SlackMessage[] = [];
+  /** Files by id. */
+  files = new Map<string, StoredFile>();
+  /** files.getUploadURLExternal tickets not yet completed, by file id. */
+  uploads = new Map<string, PendingUpload>();
+  /** The fake's own base URL (upload and download URLs point there); set once it listens. */
+  serverUrl = '';
   private lastMicros = 0;
+  private fileCount = 0;
+  private storedCount = 0;
 
   constructor(
     readonly team: SlackTeam,
@@ -195,6 +332,66 @@ export class Workspace {
     const conversation: SlackConversation = { id, kind: 'im', user: userId, isMember: true, created: Math.floor(this.now().getTime() / 1000) };
     this.conversations.set(id, conversation);
     return { conversation, opened: true };
+  }
+
+  /** Adds a user group, or updates the one with that handle (keeping its id). */
+  addUserGroup(input: SlackUserGroupInput): SlackUserGroup {
+    const handle = input.handle.replace(/^@/, '');
+    const existing = [...this.userGroups.values()].find((group) => group.handle === handle);
+    const group: SlackUserGroup = {
+      id: input.id ?? existing?.id ?? userGroupId(handle),
+      handle,
+      name: input.name ?? existing?.name ?? handle,
+      users: [...(input.users ?? existing?.users ?? [])],
+      disabled: input.disabled ?? false,
+    };
+    if (existing && existing.id !== group.id) this.userGroups.delete(existing.id);
+    this.userGroups.set(group.id, group);
+    return structuredClone(group);
+  }
+
+  setUserGroupUsers(id: string, userIds: string[]): SlackUserGroup {
+    const group = this.userGroups.get(id);
+    if (!group) throw new Error(`Slack API fake: no user group ${id}; add it with addUserGroup first.`);
+    group.users = [...userIds];
+    return structuredClone(group);
+  }
+
+  /** A fresh file id (F…), never reused, not even after a reset. */
+  nextFileId(): string {
+    this.fileCount += 1;
+    return slackId('F', `${this.team.id}:file:${this.fileCount}`);
+  }
+
+  /** Starts an upload: the file id and the opaque ticket of its upload URL. */
+  startUpload(input: Omit<PendingUpload, 'fileId' | 'ticket' | 'content'>): PendingUpload {
+    const upload: PendingUpload = { ...input, fileId: this.nextFileId(), ticket: randomBytes(18).toString('base64url') };
+    this.uploads.set(upload.fileId, upload);
+    return upload;
+  }
+
+  uploadByTicket(ticket: string): PendingUpload | undefined {
+    return [...this.uploads.values()].find((upload) => upload.ticket === ticket);
+  }
+
+  /** Keeps a file (not yet shared anywhere). */
+  storeFile(input: Omit<StoredFile, 'created' | 'createdAt' | 'seq' | 'channels' | 'id'> & { id?: string }): StoredFile {
+    const createdAt = this.now();
+    const file: StoredFile = {
+      ...input,
+      id: input.id ?? this.nextFileId(),
+      created: Math.floor(createdAt.getTime() / 1000),
+      createdAt,
+      channels: [],
+      seq: ++this.storedCount,
+    };
+    this.files.set(file.id, file);
+    return file;
+  }
+
+  /** Whether the app's token can see a file: it uploaded it, or it is in a conversation where the app is. */
+  fileVisibleToApp(file: StoredFile): boolean {
+    return file.user === this.bot.userId || file.channels.some((channel) => this.conversations.get(channel)?.isMember);
   }
 
   /** The conversation id a `channel` argument stands for: a user id means the DM with them. */
