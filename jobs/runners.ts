@@ -10,7 +10,7 @@ import { runYearEnd, type YearEndReport } from './yearEnd.js';
 
 export type JobReport = TurnoverReport | InactivityReport | YearEndReport | ActivitySyncReport | DeliveryJobReport;
 
-interface JobDefinition {
+export interface JobDefinition {
   run: (ctx: JobContext, options: RunOptions) => Promise<JobReport>;
   schedule: keyof Settings;
   /** Runs only where Coursera API credentials are configured. */

@@ -43,6 +43,8 @@ export interface Notice {
   lastError?: string;
   /** Since when a send may have arrived without our hearing so; the next attempt looks first. */
   unsettledSince?: Date;
+  /** Attempts made before an admin sent it again; the attempt limit counts from here. */
+  retriedAtAttempt?: number;
   updatedAt?: Date;
 }
 
@@ -62,6 +64,7 @@ export const noticeSchema = new Schema<Notice>(
     sentAt: Date,
     lastError: String,
     unsettledSince: Date,
+    retriedAtAttempt: Number,
     updatedAt: Date,
   },
   { collection: 'notices', versionKey: false, autoIndex: false, minimize: false },

@@ -4,16 +4,23 @@
 // person's latest activity is what counts. Applying is idempotent (older or equal news
 // changes nothing), so a file imported twice, or again after an interrupted import,
 // changes nothing more.
-import { parse } from 'csv-parse';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { csvRows, type CsvColumns } from './csv.js';
 import type { Actor, Models, Person } from '../models/index.js';
-import { DomainError, invalidInput } from './errors.js';
+import { DomainError } from './errors.js';
 import type { Licensing } from './licensing.js';
 import { normaliseEmail } from './people.js';
 import { isSeatHolder } from './policy.js';
 
-const EMAIL_HEADERS = ['email', 'email address'];
-const ACTIVITY_HEADERS = ['latest program activity date', 'last course activity time', 'last activity', 'last activity at'];
+const REPORT_COLUMNS: CsvColumns<'email' | 'activity'> = {
+  headers: {
+    email: ['email', 'email address'],
+    activity: ['latest program activity date', 'last course activity time', 'last activity', 'last activity at'],
+  },
+  required: ['email', 'activity'],
+  missing: (headers) =>
+    `This file is not a Coursera membership or usage report: it needs an "Email" column and a "Latest Program Activity Date" or "Last Course Activity Time" column. Its columns are: ${headers.join(', ') || 'none'}.`,
+};
 /** How many examples of each kind of problem a report lists; the counts are always complete. */
 const EXAMPLES = 20;
 
@@ -30,10 +37,6 @@ export interface ImportReport {
   unmatched: { count: number; examples: string[] };
   malformed: { count: number; examples: { line: number; reason: string }[] };
   dryRun: boolean;
-}
-
-function headerKey(header: string): string {
-  return header.replace(/^\uFEFF/, '').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 /**
@@ -147,69 +150,35 @@ async function readLatestActivity(
   malformed: (line: number, reason: string) => void,
 ): Promise<Map<string, Date>> {
   const latest = new Map<string, Date>();
-  let emailColumn: string | undefined;
-  let activityColumn: string | undefined;
-
-  const parser = (typeof input === 'string' || Buffer.isBuffer(input) ? Readable.from([input]) : input).pipe(
-    parse({
-      bom: true,
-      columns: (headers: string[]) => {
-        const keys = headers.map(headerKey);
-        emailColumn = keys.find((key) => EMAIL_HEADERS.includes(key));
-        activityColumn = keys.find((key) => ACTIVITY_HEADERS.includes(key));
-        if (!emailColumn || !activityColumn) {
-          throw invalidInput(
-            `This file is not a Coursera membership or usage report: it needs an "Email" column and a "Latest Program Activity Date" or "Last Course Activity Time" column. Its columns are: ${headers.join(', ') || 'none'}.`,
-          );
-        }
-        return keys;
-      },
-      relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      info: true,
-      on_skip: (error) => {
-        report.rows += 1;
-        malformed(Number(error?.lines ?? 0), error?.message ?? 'unreadable row');
-        return undefined;
-      },
-    }),
-  );
-
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
-      report.rows += 1;
-      const rawEmail = record[emailColumn!]?.trim() ?? '';
-      if (record[activityColumn!] === undefined) {
-        malformed(info.lines, 'the row ends before the activity column');
-        continue;
-      }
-      const rawActivity = record[activityColumn!]!.trim();
-      let email: string;
-      try {
-        email = normaliseEmail(rawEmail);
-      } catch {
-        malformed(info.lines, rawEmail ? `"${rawEmail.slice(0, 80)}" is not an email address` : 'no email address');
-        continue;
-      }
-      if (rawActivity === '') {
-        report.noActivity += 1;
-        continue;
-      }
-      const at = parseReportTime(rawActivity);
-      if (!at) {
-        malformed(info.lines, `"${rawActivity.slice(0, 40)}" is not a date (expected e.g. 2027-03-14 09:30:00)`);
-        continue;
-      }
-      const known = latest.get(email);
-      if (!known || at > known) latest.set(email, at);
+  const rows = csvRows(input, REPORT_COLUMNS, (line, reason) => {
+    report.rows += 1;
+    malformed(line, reason);
+  });
+  for await (const { line, values } of rows) {
+    report.rows += 1;
+    const rawEmail = values.email ?? '';
+    if (values.activity === undefined) {
+      malformed(line, 'the row ends before the activity column');
+      continue;
     }
-  } catch (error) {
-    if (error instanceof DomainError) throw error;
-    // csv-parse wraps errors thrown from `columns`; surface ours as they were.
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof DomainError) throw cause;
-    throw invalidInput(`The file could not be read as CSV: ${(error as Error).message}`);
+    let email: string;
+    try {
+      email = normaliseEmail(rawEmail);
+    } catch {
+      malformed(line, rawEmail ? `"${rawEmail.slice(0, 80)}" is not an email address` : 'no email address');
+      continue;
+    }
+    if (values.activity === '') {
+      report.noActivity += 1;
+      continue;
+    }
+    const at = parseReportTime(values.activity);
+    if (!at) {
+      malformed(line, `"${values.activity.slice(0, 40)}" is not a date (expected e.g. 2027-03-14 09:30:00)`);
+      continue;
+    }
+    const known = latest.get(email);
+    if (!known || at > known) latest.set(email, at);
   }
   return latest;
 }

@@ -66,6 +66,25 @@ async function applyChanges(target: VersionedTarget, changes: Changes): Promise<
   await target.collection.updateOne(filterAt(target), update);
 }
 
+const APPEND_ATTEMPTS = 20;
+
+/**
+ * Records an event that changes no document (a refused request, a notice sent again) as
+ * the subject's next one. Racing writers each get their own sequence number.
+ */
+export async function appendEvent(models: Models, subject: string, record: ChangeRecord): Promise<void> {
+  for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt += 1) {
+    const last = await models.AuditEvent.findOne({ subject }, { seq: 1 }).sort({ seq: -1 }).lean();
+    try {
+      await models.AuditEvent.create({ subject, seq: (last?.seq ?? 0) + 1, ...record });
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+  throw new Error(`could not append to the audit log of ${subject}`);
+}
+
 /** A subject's events, oldest first. */
 export async function historyOf(models: Models, subject: string): Promise<AuditEvent[]> {
   return models.AuditEvent.find({ subject }).sort({ seq: 1 }).lean<AuditEvent[]>();

@@ -89,7 +89,7 @@ const LICENSE_FIELDS = ['invitedAt', 'licenseEndsAt', 'lastActivityAt', 'warnedA
 /** Fields that describe a place in the queue. */
 const QUEUE_FIELDS = ['ticket', 'appliedAt', 'readyAt', 'pausedAt'];
 
-const STATE_WORDS: Record<PersonState, string> = {
+export const STATE_WORDS: Readonly<Record<PersonState, string>> = {
   none: 'not on the waitlist',
   waiting: 'on the waitlist',
   on_hold: 'on the waitlist but on hold',
@@ -157,6 +157,23 @@ const RECENT_DAYS = 90;
 /** Activity reports may run a little ahead of our clock; further ahead is a bad row. */
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Where the state table says `action` takes this person: 'unchanged' for NO_CHANGE, a
+ * `wrong-state` refusal for a state the action cannot start from, else the state it leads
+ * to (the operation itself may still find nothing due). The admin console previews with it.
+ */
+export function plannedMove(action: Action, person: Pick<Person, 'state' | 'email'>): PersonState | 'unchanged' {
+  if (NO_CHANGE[action]?.includes(person.state)) return 'unchanged';
+  const to = MOVES[action][person.state];
+  if (!to) {
+    throw new DomainError('wrong-state', `Cannot ${ACTION_WORDS[action]} for ${person.email}: they are ${STATE_WORDS[person.state]}.`, {
+      action,
+      state: person.state,
+    });
+  }
+  return to;
+}
+
 function afterChange(person: Person, set: Record<string, unknown>, unset: string[]): Person {
   const next: Record<string, unknown> = { ...person, ...set, version: person.version + 1 };
   for (const field of unset) delete next[field];
@@ -171,8 +188,11 @@ export class Licensing {
 
   // ---- staff -------------------------------------------------------------------------
 
-  /** Joins the back of the queue, or reports the place already held. */
-  async apply(input: { email: unknown; displayName?: string }, actor: Actor): Promise<Outcome> {
+  /**
+   * Joins the back of the queue, or reports the place already held. `appliedAt` keeps the
+   * date of an application made elsewhere (the old form's waitlist, imported).
+   */
+  async apply(input: { email: unknown; displayName?: string; appliedAt?: Date }, actor: Actor): Promise<Outcome> {
     const settings = await loadSettings(this.models);
     const email = normaliseEmail(input.email, settings);
     const now = this.clock.now();
@@ -189,7 +209,7 @@ export class Licensing {
       const name = cleanDisplayName(input.displayName);
       return {
         to: 'waiting',
-        set: { ticket, appliedAt: now, ...(name && !current.displayName ? { displayName: name } : {}) },
+        set: { ticket, appliedAt: input.appliedAt ?? now, ...(name && !current.displayName ? { displayName: name } : {}) },
         unset: [...LICENSE_FIELDS, 'readyAt', 'pausedAt', 'revokedAt', 'barredUntil'],
       };
     });
@@ -367,19 +387,9 @@ export class Licensing {
 
   // ---- the machinery -----------------------------------------------------------------
 
-  /**
-   * The state table's answer before the operation's own: 'unchanged' for NO_CHANGE,
-   * a `wrong-state` refusal for a state the action cannot start from, else `decide`.
-   */
+  /** The state table's answer before the operation's own: `plannedMove`, then `decide`. */
   private async decideFor(action: Action, current: Person, decide: Decider): Promise<Decision> {
-    if (NO_CHANGE[action]?.includes(current.state)) return 'unchanged';
-    if (!MOVES[action][current.state]) {
-      throw new DomainError(
-        'wrong-state',
-        `Cannot ${ACTION_WORDS[action]} for ${current.email}: they are ${STATE_WORDS[current.state]}.`,
-        { action, state: current.state },
-      );
-    }
+    if (plannedMove(action, current) === 'unchanged') return 'unchanged';
     return decide(current);
   }
 

@@ -100,3 +100,30 @@ export async function settle(models: Models, noticeId: string, settlement: Settl
     attempt ? models.DeliveryAttempt.updateOne({ _id: attemptId(noticeId, n) }, { $set: { ...record, finishedAt: now } }) : undefined,
   ]);
 }
+
+/** Notices an admin should look at: they did not arrive, or may not have. */
+export const TROUBLED_STATUSES = ['failed', 'undeliverable', 'uncertain'] as const satisfies readonly NoticeStatus[];
+
+export async function troubledNotices(models: Models, limit: number): Promise<Notice[]> {
+  return models.Notice.find({ status: { $in: [...TROUBLED_STATUSES] } })
+    .sort({ updatedAt: -1, _id: 1 })
+    .limit(limit)
+    .lean<Notice[]>();
+}
+
+/**
+ * An admin's "send it again": a failed, undeliverable or uncertain notice goes back in the
+ * outbox with a fresh set of attempts (its claim numbers carry on, so no claim repeats).
+ * Undefined when there is no such notice; `retried` is false when it was not in trouble
+ * (or another admin sent it again first).
+ */
+export async function retryNotice(models: Models, noticeId: string, now: Date): Promise<{ before: Notice; retried: boolean } | undefined> {
+  const before = await findNotice(models, noticeId);
+  if (!before) return undefined;
+  if (!(TROUBLED_STATUSES as readonly NoticeStatus[]).includes(before.status)) return { before, retried: false };
+  const result = await models.Notice.updateOne(
+    { _id: noticeId, status: before.status },
+    { $set: { status: 'pending', nextAttemptAt: now, retriedAtAttempt: before.attempts ?? 0, updatedAt: now } },
+  );
+  return { before, retried: result.modifiedCount === 1 };
+}

@@ -203,7 +203,7 @@ async function deliverOne(run: NoticeRun): Promise<boolean> {
     attempts = outcome.attempts;
     const via = outcome.channel ? { channel: outcome.channel } : {};
     const record: AttemptRecord | undefined = attempts > (notice.attempts ?? 0) ? { n: attempts, outcome: 'retry', error: outcome.error } : undefined;
-    if (attempts >= config.maxAttempts) {
+    if (attempts - (notice.retriedAtAttempt ?? 0) >= config.maxAttempts) {
       await writes.run(() => settle(models, notice._id, { status: 'failed', attempts, error: outcome.error, ...via }, clock.now(), record && { ...record, outcome: 'failed' }));
       deps.log.warn('notice.failed', { notice: notice._id, attempts, error: outcome.error });
       report.failed.push(notice._id);
