@@ -1,4 +1,5 @@
-// The running service: database, scheduled jobs, the Teams endpoint and the HTTP server.
+// The running service: database, scheduled jobs, the Teams endpoint, the Slack admin
+// console and the HTTP server.
 // `npm start` (main.ts) and the terminal chat start it the same way; tests hand it their
 // own database and clock.
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,7 @@ import { deliverNotices, type DeliveryOptions, type DeliveryReport } from '../se
 import type { Config } from './config.js';
 import { connectDatabase } from './database.js';
 import { createServer } from './server.js';
+import { mountSlackConsole, SLACK_EVENTS_PATH } from './slack/console.js';
 import { SLACK_RATE_LIMITS, SlackNoticeChannel } from './slack/noticeChannel.js';
 import { slackWebClient } from './slack/webClient.js';
 import { createTeamsAdapter } from './teams/adapter.js';
@@ -87,11 +89,29 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const bot = new TeamsBot(conversationState, new TeamsIdentity(models, clock, log), router);
   const server = createServer({ models, log });
   mountTeamsEndpoint(server, adapter, bot, log);
+  if (config.slack?.console) {
+    mountSlackConsole(server, {
+      slack: { ...config.slack, console: config.slack.console },
+      models,
+      clock,
+      licensing,
+      log,
+      channels,
+      ...(coursera ? { coursera } : {}),
+      ...(scheduler ? { deliverSoon: async () => void (await scheduler.agenda.now('delivery')) } : {}),
+      ...(options.platformTimeoutMs ? { timeoutMs: options.platformTimeoutMs } : {}),
+    });
+  }
 
   await new Promise<void>((ready) => server.listen(config.port, config.host, ready));
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info('server.listening', { url, teamsAuth: config.teams ? config.teams.appType : 'none (local only)', slackNotices: config.slack !== undefined });
+  log.info('server.listening', {
+    url,
+    teamsAuth: config.teams ? config.teams.appType : 'none (local only)',
+    slackNotices: config.slack !== undefined,
+    slackConsole: config.slack?.console ? SLACK_EVENTS_PATH : 'off',
+  });
 
   return {
     url,

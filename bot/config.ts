@@ -26,6 +26,17 @@ export interface SlackConfig {
   botToken: string;
   /** The Web API base, ending in /api/ (a local fake in development). */
   apiUrl: string;
+  /** The admin console (/coursera at /slack/events); unset: no console. */
+  console?: SlackConsoleConfig;
+}
+
+export interface SlackConsoleConfig {
+  /** Checks that requests come from Slack, and signs confirmation buttons; never logged. */
+  signingSecret: string;
+  /** Slack user ids (U…/W…) allowed to use the console. */
+  adminUsers: string[];
+  /** A Slack user group (S…) whose members may use it too. */
+  adminGroup?: string;
 }
 
 export const TEAMS_APP_TYPES = ['SingleTenant', 'UserAssignedMSI', 'MultiTenant'] as const;
@@ -146,10 +157,31 @@ function teams(env: Env): TeamsAuthConfig | undefined {
 
 function slack(env: Env): SlackConfig | undefined {
   const botToken = optional(env, 'SLACK_BOT_TOKEN');
-  if (botToken === undefined) return undefined;
+  if (botToken === undefined) {
+    if (optional(env, 'SLACK_SIGNING_SECRET') !== undefined) throw new ConfigError('SLACK_BOT_TOKEN is needed for the admin console (SLACK_SIGNING_SECRET is set).');
+    return undefined;
+  }
   if (!/^xoxb-[A-Za-z0-9-]+$/.test(botToken)) throw new ConfigError('SLACK_BOT_TOKEN must be a Slack bot token starting with xoxb-.');
   const apiUrl = httpsUrl(env, 'SLACK_API_URL', 'https://slack.com/api/');
-  return { botToken, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` };
+  const consoleConfig = slackConsole(env);
+  return { botToken, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, ...(consoleConfig ? { console: consoleConfig } : {}) };
+}
+
+function slackConsole(env: Env): SlackConsoleConfig | undefined {
+  const signingSecret = optional(env, 'SLACK_SIGNING_SECRET');
+  const users = optional(env, 'SLACK_ADMIN_USERS');
+  const group = optional(env, 'SLACK_ADMIN_GROUP');
+  if (signingSecret === undefined) {
+    if (users !== undefined || group !== undefined) throw new ConfigError('SLACK_SIGNING_SECRET is needed for the admin console that SLACK_ADMIN_USERS / SLACK_ADMIN_GROUP set up.');
+    return undefined;
+  }
+  if (!/^[0-9a-f]{32}$/i.test(signingSecret)) throw new ConfigError('SLACK_SIGNING_SECRET must be the 32-character signing secret from the Slack app\'s Basic Information page.');
+  const adminUsers = (users ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const badUser = adminUsers.find((id) => !/^[UW][A-Z0-9]{2,}$/.test(id));
+  if (badUser !== undefined) throw new ConfigError(`SLACK_ADMIN_USERS must be Slack user ids such as U0123ABCD, separated by commas; got "${badUser}".`);
+  if (group !== undefined && !/^S[A-Z0-9]{2,}$/.test(group)) throw new ConfigError(`SLACK_ADMIN_GROUP must be a Slack user group id such as S0123ABCD; got "${group}".`);
+  if (adminUsers.length === 0 && group === undefined) throw new ConfigError('SLACK_ADMIN_USERS or SLACK_ADMIN_GROUP is needed with SLACK_SIGNING_SECRET: otherwise nobody may use the admin console.');
+  return { signingSecret, adminUsers, ...(group ? { adminGroup: group } : {}) };
 }
 
 export function readConfig(env: Env = process.env): Config {

@@ -20,7 +20,7 @@ export function runCommand(
 ): void {
   main.then(
     // Some libraries leave timers behind (Agenda's liveness checks); everything is stopped.
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
       if (error instanceof UsageError) {
         process.stderr.write(`${error.message}\n\n${usage}\n`);

@@ -70,18 +70,24 @@ describe('the admin CLI', () => {
     expect(report.invited.map((i: { email: string }) => i.email)).to.deep.equal(['first@example.org', 'second@example.org']);
     expect((await getPersonByEmail(models, 'first@example.org')).state).to.equal('waiting');
 
-    const real = await admin('turnover', '--as-of', '2027-02-01T06:00');
+    const unconfirmed = await admin('turnover', '--as-of', '2027-02-01T06:00');
+    expect(unconfirmed.code).to.equal(3);
+    expect(unconfirmed.stdout).to.include('Would invite (2): first@example.org, second@example.org');
+    expect(unconfirmed.stderr).to.include('run it again with --yes');
+    expect((await getPersonByEmail(models, 'first@example.org')).state).to.equal('waiting');
+
+    const real = await admin('turnover', '--yes', '--as-of', '2027-02-01T06:00');
     expect(real.code, real.stderr).to.equal(0);
-    expect(real.stdout).to.include('invited: first@example.org, second@example.org');
+    expect(real.stdout).to.include('Invited (2): first@example.org, second@example.org');
     expect((await getPersonByEmail(models, 'first@example.org')).state).to.equal('invited');
   });
 
   it('imports an activity report', async () => {
     const file = join(scratch, 'report.csv');
     await writeFile(file, 'Email,Latest Program Activity Date\nfirst@example.org,2027-02-03 10:00:00\nghost@example.org,2027-02-03 10:00:00\n');
-    const run = await admin('import', file, '--as-of', '2027-02-10');
+    const run = await admin('import', file, '--yes', '--as-of', '2027-02-10');
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.include('activity recorded for 1 license holders');
+    expect(run.stdout).to.include('Activity recorded for 1 license holders');
     expect(run.stdout).to.include('addresses nobody here has: 1 (e.g. ghost@example.org)');
     expect((await getPersonByEmail(models, 'first@example.org')).lastActivityAt?.toISOString()).to.equal('2027-02-03T10:00:00.000Z');
   });

@@ -1,15 +1,17 @@
-// `npm run admin -- <command>`: the admin console for a terminal. Runs jobs now or as of
-// a date (optionally as a dry run), imports an activity report, and runs what-if
-// simulations. Exit codes: 0 done, 1 refused or failed, 2 the command line is wrong.
+// `npm run admin -- <command>`: the admin console for a terminal. The same commands as
+// /coursera in Slack (bot/console), plus what-if simulations. A command that changes
+// licenses, capacity or settings shows what it would do and does it only with --yes.
+// Exit codes: 0 done, 1 refused or failed, 2 the command line is wrong, 3 not confirmed.
 import { createReadStream, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError as CommandUsageError } from '../../bot/console/command.js';
+import { answer, commandList } from '../../bot/console/commands.js';
+import { consoleContext } from '../../bot/console/context.js';
+import { ConfigError, readConfig } from '../../bot/config.js';
 import { connectDatabase } from '../../bot/database.js';
-import { ConfigError, readConfig, type Config } from '../../bot/config.js';
-import { isJobName, JOB_NAMES, runJob, type JobName } from '../../jobs/runners.js';
-import type { Actor } from '../../models/index.js';
-import { importActivity } from '../../services/activityImport.js';
 import { ManualClock, systemClock, type Clock } from '../../services/clock.js';
 import { CourseraApi } from '../../services/coursera.js';
 import { DomainError } from '../../services/errors.js';
@@ -21,52 +23,28 @@ import { withScratchDatabase } from '../localDatabase/scratch.js';
 import { formatSimulation } from '../simulation/format.js';
 import { parseScenario } from '../simulation/scenario.js';
 import { simulate } from '../simulation/simulate.js';
-import { formatImportReport, formatJobReport } from './format.js';
 import { runCommand, UsageError } from '../cli.js';
+import { replyText } from './replyText.js';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
-Commands:
-  turnover | inactivity | year-end | activity-sync   run that job now (activity-sync needs COURSERA_*)
-      --dry-run          only report what it would do
-      --as-of DATE       run as of DATE (e.g. 2027-02-01 or 2027-02-01T06:00, org time)
-  delivery --dry-run     count the notices due (the running bot delivers them)
-  import FILE.csv        record learning activity from a Coursera membership or usage report
-      --dry-run          only report what it would record
-      --as-of DATE       judge the report as of DATE (activity after it is refused as future)
-  simulate FILE.json     replay a what-if scenario on a scratch database (see README)
-  help                   this text
+Commands (the same as /coursera in Slack):
+${commandList()
+  .map((command) => `  ${command.usage.padEnd(40)} ${command.summary}`)
+  .join('\n')}
+  simulate FILE.json                       replay a what-if scenario on a scratch database (see README)
 
-Every command takes --json to print its result as JSON.`;
+Files: import and import-queue read the CSV at the path given; export writes its CSV in
+the current folder.
 
-const admin: Actor = { kind: 'admin', id: `cli:${userInfo().username}` };
+Options:
+  --yes          do a change that would otherwise only be shown (exit code 3 without it)
+  --dry-run      the same as "preview": show what a job or import would do
+  --as-of DATE   act as of DATE (e.g. 2027-02-01 or 2027-02-01T06:00, org time)
+  --json         print the result as JSON`;
+
 const quiet = createLogger('error', (line) => process.stderr.write(`${line}\n`));
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
-}
-
-async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof connectDatabase>>, config: Config) => Promise<T>): Promise<T> {
-  let config: Config;
-  try {
-    config = readConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-  const database = await connectDatabase(config, quiet);
-  try {
-    return await work(database, config);
-  } finally {
-    await database.close();
-  }
-}
-
-interface Options {
-  dryRun: boolean;
-  json: boolean;
-  asOf?: string;
-}
+const NOT_CONFIRMED = 3;
 
 /** The system clock, or one standing at --as-of (org time). */
 function clockFor(asOf: string | undefined, settings: Settings): Clock {
@@ -76,31 +54,62 @@ function clockFor(asOf: string | undefined, settings: Settings): Clock {
   return new ManualClock(at);
 }
 
-async function runJobCommand(name: JobName, options: Options): Promise<void> {
-  await withDatabase(async ({ models }, config) => {
-    const settings = await loadSettings(models);
-    const clock = clockFor(options.asOf, settings);
-    const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
-    const ctx = { models, clock, licensing: new Licensing(models, clock), log: quiet, ...(coursera ? { coursera } : {}) };
-    const report = await runJob(name, ctx, { dryRun: options.dryRun });
-    print(options.json, report, () => formatJobReport(report, settings.timeZone));
-  });
+function openPath(source: string | undefined) {
+  if (!source) throw new CommandUsageError('Give the path of the CSV file.');
+  if (!existsSync(source)) throw new CommandUsageError(`No file at ${source}.`);
+  const path = resolve(source);
+  return Promise.resolve({ name: source, ref: path, content: createReadStream(path) });
 }
 
-async function importCommand(file: string | undefined, options: Options): Promise<void> {
-  if (!file) throw new UsageError('import needs the path of a CSV file.');
-  if (!existsSync(file)) throw new UsageError(`No file at ${file}.`);
-  await withDatabase(async ({ models }) => {
+interface Options {
+  yes: boolean;
+  json: boolean;
+  dryRun: boolean;
+  asOf?: string;
+}
+
+async function consoleCommand(words: string[], options: Options): Promise<void> {
+  let config;
+  try {
+    config = readConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const database = await connectDatabase(config, quiet);
+  try {
+    const { models } = database;
     const clock = clockFor(options.asOf, await loadSettings(models));
-    const report = await importActivity(models, new Licensing(models, clock), createReadStream(file), {
-      actor: admin,
-      dryRun: options.dryRun,
+    const coursera = config.coursera ? new CourseraApi(config.coursera) : undefined;
+    const ctx = consoleContext({
+      models,
+      clock,
+      licensing: new Licensing(models, clock),
+      log: quiet,
+      actor: { kind: 'admin', id: `cli:${userInfo().username}` },
+      ...(coursera ? { coursera } : {}),
+      openFile: openPath,
     });
-    print(options.json, report, () => formatImportReport(report));
-  });
+    const [command = 'help', ...rest] = words;
+    const line = [command, ...(options.dryRun ? ['preview'] : []), ...rest].join(' ');
+    const result = await answer(ctx, line, { confirmed: options.yes });
+    if (result.problem === 'usage') throw new UsageError(result.reply.title);
+    if (result.problem === 'refused') throw new DomainError('invalid-input', result.reply.title);
+
+    const file = result.reply.file;
+    if (file) await writeFile(file.name, file.content, 'utf8');
+    process.stdout.write(`${options.json ? JSON.stringify(result.reply.data ?? result.reply, null, 2) : replyText(result.reply)}\n`);
+    if (file) process.stderr.write(`wrote ${resolve(file.name)}\n`);
+    if (result.confirm !== undefined) {
+      process.stderr.write('Nothing was changed: run it again with --yes to do it.\n');
+      process.exitCode = NOT_CONFIRMED;
+    }
+  } finally {
+    await database.close();
+  }
 }
 
-async function simulateCommand(file: string | undefined, options: Options): Promise<void> {
+async function simulateCommand(file: string | undefined, json: boolean): Promise<void> {
   if (!file) throw new UsageError('simulate needs the path of a scenario JSON file.');
   if (!existsSync(file)) throw new UsageError(`No file at ${file}.`);
   let raw: unknown;
@@ -110,10 +119,9 @@ async function simulateCommand(file: string | undefined, options: Options): Prom
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   const scenario = parseScenario(raw);
-
   await withScratchDatabase('simulation', async (models) => {
     const result = await simulate(models, scenario);
-    print(options.json, result, () => formatSimulation(result));
+    process.stdout.write(`${json ? JSON.stringify(result, null, 2) : formatSimulation(result)}\n`);
   });
 }
 
@@ -124,6 +132,7 @@ async function main(argv: string[]): Promise<void> {
       args: argv,
       allowPositionals: true,
       options: {
+        yes: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         'as-of': { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -134,23 +143,20 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   const { positionals, values } = parsed;
-  const [command = 'help', argument, ...rest] = positionals;
-  if (values.help || command === 'help') {
+  if (values.help || positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (rest.length > 0) throw new UsageError(`Unexpected ${rest.join(' ')}.`);
-  const options: Options = { dryRun: values['dry-run'], json: values.json, ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}) };
-  const job = command === 'yearend' ? 'year-end' : command;
-
-  if (isJobName(job)) {
-    if (argument) throw new UsageError(`${command} takes no argument; did you mean --as-of ${argument}?`);
-    return runJobCommand(job, options);
+  if (positionals[0] === 'simulate') {
+    if (positionals.length > 2) throw new UsageError(`Unexpected ${positionals.slice(2).join(' ')}.`);
+    return simulateCommand(positionals[1], values.json);
   }
-  if (command === 'import') return importCommand(argument, options);
-  if (options.asOf !== undefined || options.dryRun) throw new UsageError(`${command} takes neither --as-of nor --dry-run.`);
-  if (command === 'simulate') return simulateCommand(argument, options);
-  throw new UsageError(`Unknown command ${command}. Commands: ${[...JOB_NAMES, 'import', 'simulate', 'help'].join(', ')}.`);
+  return consoleCommand(positionals, {
+    yes: values.yes,
+    json: values.json,
+    dryRun: values['dry-run'],
+    ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}),
+  });
 }
 
 runCommand(main(process.argv.slice(2)), USAGE, {
