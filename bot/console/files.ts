@@ -38,6 +38,7 @@ export const importReport = defineCommand<FileInput>({
   async preview(ctx, { source, preview }) {
     if (preview) return undefined;
     const { file, result } = await readShared(ctx, source, (content) => importActivity(ctx.models, ctx.licensing, content, { actor: ctx.actor, dryRun: true }));
+    if (result.applied === 0) return reply(`Nothing to import from ${file.name}: no license holder has newer activity in it.`, importSections(result), { data: result });
     return reply(`Import ${file.name}?`, importSections(result), { tone: 'preview', data: result, confirmText: confirmAs('import', file.ref) });
   },
   async run(ctx, { source, preview }) {
@@ -68,6 +69,7 @@ export const importQueue = defineCommand<FileInput>({
   async preview(ctx, { source, preview }) {
     if (preview) return undefined;
     const { file, result } = await readShared(ctx, source, (content) => importWaitlist(ctx.models, ctx.licensing, content, { actor: ctx.actor, now: ctx.clock.now(), dryRun: true }));
+    if (result.added === 0) return reply(`Nothing to import from ${file.name}: nobody in it would join the waitlist.`, waitlistSections(result), { data: result });
     return reply(`Import the waitlist in ${file.name}?`, waitlistSections(result), { tone: 'preview', data: result, confirmText: confirmAs('import-queue', file.ref) });
   },
   async run(ctx, { source, preview }) {

@@ -19,6 +19,7 @@ import {
   type Invoker,
   type PostOptions,
 } from '../support/slackConsole.js';
+import { manifestScopes } from '../support/slackManifest.js';
 import { quietLog } from '../support/teams.js';
 
 const START = new Date('2027-03-10T09:00:00Z');
@@ -34,7 +35,7 @@ describe('the Slack admin console', function () {
   let stranger: SlackUser;
 
   before(async function () {
-    slack = await startSlackApi({ clock });
+    slack = await startSlackApi({ clock, scopes: manifestScopes() });
     admin = slack.addUser({ email: 'admin@example.org' });
     otherAdmin = slack.addUser({ email: 'second.admin@example.org' });
     stranger = slack.addUser({ email: 'stranger@example.org' });
@@ -177,6 +178,88 @@ describe('the Slack admin console', function () {
       await click('console_confirm', `${forged}.${value.split('.')[1]}`, tamper);
       expect(messageText((await slack.waitForResponses(1, tamper.responseUrl))[0]!.body)).to.include('not made by License Desk');
       expect((await db().Settings.findById('settings').lean())?.capacity).to.equal(undefined);
+    });
+  });
+
+  describe('files', function () {
+    const applyOn = async (email: string, day: string) => {
+      clock.set(new Date(`${day}T09:00:00Z`));
+      await command(`apply ${email}`);
+    };
+    /** Confirms the preview a message carries, and answers what came back through response_url. */
+    const confirm = async (message: unknown) => {
+      const who = as(admin);
+      await click('console_confirm', confirmValue(message)!, who);
+      return (await slack.waitForResponses(1, who.responseUrl))[0]!.body;
+    };
+
+    it('sends an export to the admin as a CSV in a direct message', async function () {
+      await applyOn('first@example.org', '2027-01-05');
+      await applyOn('second@example.org', '2027-01-06');
+      const reply = (await command('export queue')).json();
+      expect(messageText(reply)).to.include('license-desk-queue-2027-01-06.csv: 2 rows. Sent to you in a direct message.');
+      const [file] = slack.files({ channel: slack.dmChannelId(admin.id) });
+      expect(file).to.include({ name: 'license-desk-queue-2027-01-06.csv', title: 'License Desk queue export' });
+      expect(file!.content.toString('utf8')).to.equal(
+        'Position,Email,Name,Applied At,State\r\n1,first@example.org,,2027-01-05T09:00:00.000Z,waiting\r\n2,second@example.org,,2027-01-06T09:00:00.000Z,waiting\r\n',
+      );
+    });
+
+    it('round-trips the queue: exported, shared back into Slack and imported into an empty database, it is the same queue', async function () {
+      await applyOn('first@example.org', '2027-01-05');
+      await applyOn('second@example.org', '2027-01-06');
+      await applyOn('third@example.org', '2027-01-07');
+      await command('export queue');
+      const exported = slack.files({ channel: slack.dmChannelId(admin.id) })[0]!.content.toString('utf8');
+
+      await clearDatabase(db());
+      slack.addFile({ user: admin.id, channel: admin.id, name: 'old-waitlist.csv', content: exported });
+      const preview = (await command('import-queue')).json();
+      expect(messageText(preview)).to.include('Import the waitlist in old-waitlist.csv?').and.include('*3* would join the waitlist');
+      expect(await db().Person.countDocuments()).to.equal(0);
+      expect(messageText(await confirm(preview))).to.include('*3* joined the waitlist');
+
+      slack.reset();
+      await command('export queue');
+      expect(slack.files({ channel: slack.dmChannelId(admin.id) })[0]!.content.toString('utf8')).to.equal(exported);
+
+      // Importing the same file again changes nothing.
+      slack.addFile({ user: admin.id, channel: admin.id, name: 'old-waitlist.csv', content: exported });
+      const again = (await command('import-queue')).json();
+      expect(messageText(again)).to.include('Nothing to import from old-waitlist.csv').and.include('3 were already known here');
+      expect(confirmValue(again)).to.equal(undefined);
+    });
+
+    it('answers long work through response_url after acknowledging at once', async function () {
+      await applyOn('first@example.org', '2027-01-05');
+      clock.set(START);
+      await confirm((await command('invite first@example.org approved')).json());
+      slack.reset();
+      clock.set(new Date('2027-03-12T09:00:00Z'));
+      slack.addFile({ user: admin.id, channel: admin.id, name: 'usage.csv', content: 'Email,Last Course Activity Time\nfirst@example.org,2027-03-11 12:00:00\n' });
+      // Slack takes its time to list the conversation's files.
+      slack.injectFault({ delayMs: 2_500 }, { match: { method: 'files.list' } });
+      const who = as(admin);
+      const acknowledged = await command('import', who);
+      expect(String(acknowledged.json().text)).to.include('Working on it');
+      const [later] = await slack.waitForResponses(1, who.responseUrl, 10_000);
+      expect(later!.body).to.deep.include({ replace_original: true });
+      expect(messageText(later!.body)).to.include('Import usage.csv?').and.include('Activity would be recorded for *1* license holders');
+
+      expect(messageText(await confirm(later!.body))).to.include('Imported usage.csv');
+      expect((await person('first@example.org'))?.lastActivityAt?.toISOString()).to.equal('2027-03-11T12:00:00.000Z');
+    });
+
+    it('imports the file a link points at, and refuses what is not a CSV', async function () {
+      const shared = slack.addFile({ user: admin.id, channel: admin.id, name: 'waitlist.csv', content: 'Email,Name,Applied At\nlinked@example.org,"Doe, Lin",2026-12-01\n' });
+      slack.addFile({ user: admin.id, channel: admin.id, name: 'notes.txt', content: 'not a report' });
+      const preview = (await command(`import-queue <${shared.permalink}>`)).json();
+      expect(messageText(preview)).to.include('Import the waitlist in waitlist.csv?');
+      await confirm(preview);
+      expect(await person('linked@example.org')).to.deep.include({ state: 'waiting', displayName: 'Doe, Lin' });
+
+      const text = slack.files().find((f) => f.name === 'notes.txt')!;
+      expect(messageText((await command(`import ${text.id}`)).json())).to.include('notes.txt is not a CSV file');
     });
   });
 
