@@ -18,6 +18,13 @@ describe('configuration', () => {
     expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' }).slack?.apiUrl).to.equal('https://slack.com/api/');
   });
 
+  it('reads the Slack admin console: the signing secret and the admins', () => {
+    const secret = '0123456789abcdef0123456789abcdef';
+    const config = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: secret, SLACK_ADMIN_USERS: 'U0123ABCD, W0456EFGH', SLACK_ADMIN_GROUP: 'S0789IJKL' });
+    expect(config.slack?.console).to.deep.equal({ signingSecret: secret, adminUsers: ['U0123ABCD', 'W0456EFGH'], adminGroup: 'S0789IJKL' });
+    expect(readConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' }).slack?.console).to.equal(undefined);
+  });
+
   const APP = '11111111-2222-3333-4444-555555555555';
   const TENANT = '66666666-7777-8888-9999-000000000000';
 
@@ -48,6 +55,12 @@ describe('configuration', () => {
     [{ MONGODB_URI: 'postgres://u:secret@db/x' }, 'MONGODB_URI must be a MongoDB connection string'],
     [{ SLACK_BOT_TOKEN: 'xoxp-s3cr3t' }, 'SLACK_BOT_TOKEN must be a Slack bot token starting with xoxb-'],
     [{ DELIVERY_INSTANCES: '0' }, 'DELIVERY_INSTANCES must be a whole number from 1 to 50'],
+    [{ SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef' }, 'SLACK_BOT_TOKEN is needed for the admin console'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'not-s3cr3t-enough', SLACK_ADMIN_USERS: 'U0123ABCD' }, 'SLACK_SIGNING_SECRET must be the 32-character signing secret'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef' }, 'SLACK_ADMIN_USERS or SLACK_ADMIN_GROUP is needed'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef', SLACK_ADMIN_USERS: 'alex' }, 'SLACK_ADMIN_USERS must be Slack user ids'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef', SLACK_ADMIN_GROUP: 'admins' }, 'SLACK_ADMIN_GROUP must be a Slack user group id'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_ADMIN_USERS: 'U0123ABCD' }, 'SLACK_SIGNING_SECRET is needed'],
   ] as const) {
     it(`stops on ${JSON.stringify(env)} with one line naming the variable`, () => {
       expect(() => readConfig(env)).to.throw(ConfigError, words);
