@@ -5,7 +5,7 @@
 // acknowledgement; a longer one acknowledges at once and answers through response_url.
 import { randomUUID } from 'node:crypto';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, type RespondArguments } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type restify from 'restify';
 import type { Models } from '../../models/index.js';
 import { appendEvent } from '../../services/audit.js';
@@ -63,13 +63,16 @@ export function mountSlackConsole(server: restify.Server, deps: SlackConsoleDeps
   const { slack, models, clock, log } = deps;
   const logger = boltLogger(log);
   const receiver = new HTTPReceiver({ signingSecret: slack.console.signingSecret, endpoints: SLACK_EVENTS_PATH, logger });
+  const clientOptions = { slackApiUrl: slack.apiUrl, retryConfig: { retries: 2 }, logLevel: LogLevel.ERROR, ...(deps.timeoutMs ? { timeout: deps.timeoutMs } : {}) };
   const app = new App({
-    token: slack.botToken,
+    // Given a token, Bolt would call auth.test at once and keep a failure (Slack unreachable
+    // at start) for good; the console needs only the token, so it is handed over as is.
+    authorize: async () => ({ botToken: slack.botToken }),
     receiver,
     logger,
-    clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 2 }, ...(deps.timeoutMs ? { timeout: deps.timeoutMs } : {}) },
+    clientOptions,
   });
-  const web: WebClient = app.client;
+  const web = new WebClient(slack.botToken, clientOptions);
   const admins = new SlackAdmins(slack.console, web, clock, log);
   const signer = new ConfirmationSigner(slack.console.signingSecret);
 
