@@ -21,30 +21,55 @@ function parseFileInput(args: Args): FileInput {
   return { preview, ...(source ? { source } : {}) };
 }
 
-/** The preview names the file it read, and the confirmation reads that same file. */
-async function readShared<T>(ctx: ConsoleContext, source: string | undefined, work: (content: Readable) => Promise<T>) {
-  const file = await ctx.openFile(source);
-  return { file, result: await work(file.content) };
+interface FileImport<Report> {
+  name: string;
+  usage: string;
+  summary: string;
+  example: string;
+  /** What the file is, in titles: `usage.csv`, `the waitlist in old.csv`. */
+  what: (fileName: string) => string;
+  read(ctx: ConsoleContext, content: Readable, dryRun: boolean): Promise<Report>;
+  /** How many records the import would change; none means there is nothing to confirm. */
+  changes(report: Report): number;
+  nothing: string;
+  sections(report: Report): Section[];
 }
 
-const confirmAs = (command: string, ref: string) => `${command} ${ref}`;
+/** An import of a shared CSV. The preview pins the file it read, so the confirmation reads that same file. */
+function fileImportCommand<Report>(spec: FileImport<Report>) {
+  const readFile = async (ctx: ConsoleContext, source: string | undefined, dryRun: boolean) => {
+    const file = await ctx.openFile(source);
+    return { file, report: await spec.read(ctx, file.content, dryRun) };
+  };
+  return defineCommand<FileInput>({
+    name: spec.name,
+    usage: spec.usage,
+    summary: spec.summary,
+    example: spec.example,
+    parse: parseFileInput,
+    async preview(ctx, { source, preview }) {
+      if (preview) return undefined;
+      const { file, report } = await readFile(ctx, source, true);
+      if (spec.changes(report) === 0) return reply(`Nothing to import from ${file.name}: ${spec.nothing}.`, spec.sections(report), { data: report });
+      return reply(`Import ${spec.what(file.name)}?`, spec.sections(report), { tone: 'preview', data: report, confirmText: `${spec.name} ${file.ref}` });
+    },
+    async run(ctx, { source, preview }) {
+      const { file, report } = await readFile(ctx, source, preview);
+      return reply(`${preview ? 'Preview of' : 'Imported'} ${spec.what(file.name)}`, spec.sections(report), { tone: preview ? 'preview' : 'done', data: report });
+    },
+  });
+}
 
-export const importReport = defineCommand<FileInput>({
+export const importReport = fileImportCommand({
   name: 'import',
   usage: 'import [preview] [file link]',
   summary: 'record learning activity from a Coursera membership or usage report (the latest CSV shared in this conversation, or the one linked; asks to confirm)',
   example: 'import',
-  parse: parseFileInput,
-  async preview(ctx, { source, preview }) {
-    if (preview) return undefined;
-    const { file, result } = await readShared(ctx, source, (content) => importActivity(ctx.models, ctx.licensing, content, { actor: ctx.actor, dryRun: true }));
-    if (result.applied === 0) return reply(`Nothing to import from ${file.name}: no license holder has newer activity in it.`, importSections(result), { data: result });
-    return reply(`Import ${file.name}?`, importSections(result), { tone: 'preview', data: result, confirmText: confirmAs('import', file.ref) });
-  },
-  async run(ctx, { source, preview }) {
-    const { file, result } = await readShared(ctx, source, (content) => importActivity(ctx.models, ctx.licensing, content, { actor: ctx.actor, dryRun: preview }));
-    return reply(`${preview ? 'Preview of' : 'Imported'} ${file.name}`, importSections(result), { tone: preview ? 'preview' : 'done', data: result });
-  },
+  what: (fileName) => fileName,
+  read: (ctx, content, dryRun) => importActivity(ctx.models, ctx.licensing, content, { actor: ctx.actor, dryRun }),
+  changes: (report) => report.applied,
+  nothing: 'no license holder has newer activity in it',
+  sections: importSections,
 });
 
 function waitlistSections(report: WaitlistImportReport): Section[] {
@@ -60,22 +85,16 @@ function waitlistSections(report: WaitlistImportReport): Section[] {
   return sections;
 }
 
-export const importQueue = defineCommand<FileInput>({
+export const importQueue = fileImportCommand({
   name: 'import-queue',
   usage: 'import-queue [preview] [file link]',
   summary: 'bring over the old waitlist (a CSV with Email, Name, Applied At; order kept by date; importing twice changes nothing; asks to confirm)',
   example: 'import-queue preview',
-  parse: parseFileInput,
-  async preview(ctx, { source, preview }) {
-    if (preview) return undefined;
-    const { file, result } = await readShared(ctx, source, (content) => importWaitlist(ctx.models, ctx.licensing, content, { actor: ctx.actor, now: ctx.clock.now(), dryRun: true }));
-    if (result.added === 0) return reply(`Nothing to import from ${file.name}: nobody in it would join the waitlist.`, waitlistSections(result), { data: result });
-    return reply(`Import the waitlist in ${file.name}?`, waitlistSections(result), { tone: 'preview', data: result, confirmText: confirmAs('import-queue', file.ref) });
-  },
-  async run(ctx, { source, preview }) {
-    const { file, result } = await readShared(ctx, source, (content) => importWaitlist(ctx.models, ctx.licensing, content, { actor: ctx.actor, now: ctx.clock.now(), dryRun: preview }));
-    return reply(`${preview ? 'Preview of' : 'Imported'} the waitlist in ${file.name}`, waitlistSections(result), { tone: preview ? 'preview' : 'done', data: result });
-  },
+  what: (fileName) => `the waitlist in ${fileName}`,
+  read: (ctx, content, dryRun) => importWaitlist(ctx.models, ctx.licensing, content, { actor: ctx.actor, now: ctx.clock.now(), dryRun }),
+  changes: (report) => report.added,
+  nothing: 'nobody in it would join the waitlist',
+  sections: waitlistSections,
 });
 
 export const exportFile = defineCommand<{ kind: ExportKind }>({

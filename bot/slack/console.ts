@@ -7,13 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, type RespondArguments } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type restify from 'restify';
-import type { Models } from '../../models/index.js';
+import type { JobContext } from '../../jobs/context.js';
 import { appendEvent } from '../../services/audit.js';
-import type { Clock } from '../../services/clock.js';
-import type { CourseraClient } from '../../services/coursera.js';
-import type { Licensing } from '../../services/licensing.js';
 import type { Logger } from '../../services/log.js';
-import type { NoticeChannel } from '../../services/notifications/channels.js';
 import { clip } from '../console/command.js';
 import { answer, type Answer } from '../console/commands.js';
 import { consoleContext } from '../console/context.js';
@@ -29,14 +25,8 @@ export const SLASH_COMMAND = '/coursera';
 /** How long a command may take to answer in the acknowledgement (Slack allows 3 s in all). */
 export const ACK_BUDGET_MS = 2000;
 
-export interface SlackConsoleDeps {
+export interface SlackConsoleDeps extends Omit<JobContext, 'delivery'> {
   slack: SlackConfig & { console: SlackConsoleConfig };
-  models: Models;
-  clock: Clock;
-  licensing: Licensing;
-  log: Logger;
-  coursera?: CourseraClient;
-  channels?: readonly NoticeChannel[];
   /** Starts a delivery run now (the scheduler's), so learners hear of a change at once. */
   deliverSoon?: () => Promise<void>;
   timeoutMs?: number;
