@@ -45,11 +45,11 @@ export interface ImportReport {
  */
 export function parseReportTime(raw: string): Date | undefined {
   const value = raw.trim();
-  const plain = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?( ?(?:UTC|Z))?$/.exec(value);
+  const plain = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?( ?(?:UTC|Z))?$/.exec(value);
   const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)$/.test(value);
   if (!plain && !iso) return undefined;
   const at = plain
-    ? new Date(Date.UTC(+plain[1]!, +plain[2]! - 1, +plain[3]!, +(plain[4] ?? 0), +(plain[5] ?? 0), +(plain[6] ?? 0)))
+    ? new Date(Date.UTC(+plain[1]!, +plain[2]! - 1, +plain[3]!, +(plain[4] ?? 0), +(plain[5] ?? 0), +(plain[6] ?? 0), Math.floor(Number(plain[7] ?? 0) * 1000)))
     : new Date(value);
   if (Number.isNaN(at.getTime())) return undefined;
   // Date.UTC rolls 2027-02-31 over into March and month 13 into January: refuse what does not exist.

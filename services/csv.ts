@@ -56,7 +56,8 @@ export async function* csvRows<Column extends string>(
       const values = {} as Record<Column, string | undefined>;
       for (const name of names) {
         const key = found[name];
-        values[name] = key === undefined ? undefined : record[key]?.trim();
+        const value = key === undefined ? undefined : record[key]?.trim();
+        values[name] = value === undefined ? undefined : unguarded(value);
       }
       yield { line: info.lines, values };
     }
@@ -69,13 +70,17 @@ export async function* csvRows<Column extends string>(
   }
 }
 
-/** A leading =, +, - or @ makes a spreadsheet evaluate the cell; a quote in front stops it. */
-const FORMULA = /^[=+\-@\t\r]/;
+/**
+ * A leading =, +, - or @ makes a spreadsheet evaluate the cell; a quote in front stops it.
+ * Text that already starts with quotes before such a character gets one more, so that
+ * taking one quote off always gives back what was written.
+ */
+const GUARDED = /^'*[=+\-@\t\r]/;
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '';
   let text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (FORMULA.test(text)) text = `'${text}`;
+  if (GUARDED.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -84,7 +89,7 @@ export function csvText(header: readonly string[], rows: readonly (readonly unkn
   return [header, ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Undoes `cell`'s guard on text read back in. */
+/** Undoes `cell`'s guard on text read back in (every value `csvRows` reads). */
 export function unguarded(text: string): string {
-  return text.startsWith("'") && FORMULA.test(text.slice(1)) ? text.slice(1) : text;
+  return text.startsWith("'") && GUARDED.test(text.slice(1)) ? text.slice(1) : text;
 }

@@ -7,7 +7,7 @@ import type { Actor, Models, Person, PersonState } from '../models/index.js';
 import { catchUp, commitChange, hasPendingChange, personSubject, type VersionedTarget } from './audit.js';
 import type { Clock } from './clock.js';
 import { DomainError, invalidInput } from './errors.js';
-import { cleanDisplayName, findOrCreatePerson, getPerson, normaliseEmail } from './people.js';
+import { cleanDisplayName, findOrCreatePerson, findPersonByEmail, getPerson, normaliseEmail } from './people.js';
 import {
   activityBase,
   endOfLicenseYear,
@@ -315,7 +315,12 @@ export class Licensing {
   async adminInvite(email: unknown, actor: Actor, reason: string): Promise<Outcome> {
     const why = requireReason(reason);
     const settings = await loadSettings(this.models);
-    const person = await findOrCreatePerson(this.models, normaliseEmail(email, settings), this.clock.now());
+    const address = normaliseEmail(email, settings);
+    // Checked before anyone new is created, so this refusal writes nothing (the grant checks again).
+    if (!(await findPersonByEmail(this.models, address)) && (await seatsTaken(this.models)) >= settings.capacity) {
+      throw new DomainError('no-seat', `All ${settings.capacity} licenses are taken.`, { capacity: settings.capacity });
+    }
+    const person = await findOrCreatePerson(this.models, address, this.clock.now());
     return this.grantLicense(person._id, 'admin-invite', actor, why, { respectBar: false });
   }
 

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { Actor, Models } from '../models/index.js';
 import { parseReportTime } from './activityImport.js';
-import { csvRows, unguarded, type CsvColumns } from './csv.js';
+import { csvRows, type CsvColumns } from './csv.js';
 import { DomainError } from './errors.js';
 import type { Licensing } from './licensing.js';
 import { normaliseEmail } from './people.js';
@@ -79,7 +79,7 @@ export async function importWaitlist(
       malformed(line, `the application date ${values.appliedAt} is in the future`);
       continue;
     }
-    const name = values.name ? unguarded(values.name) : undefined;
+    const name = values.name || undefined;
     applications.push({ email, appliedAt, line, ...(name ? { name } : {}) });
   }
   // Earliest first; the same date keeps the file's order (the sort is stable).

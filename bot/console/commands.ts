@@ -88,7 +88,8 @@ export function parseInvocation(line: string): Invocation {
     throw new UsageError(`That is ${line.length.toLocaleString('en')} characters; a command is at most ${MAX_COMMAND_LENGTH.toLocaleString('en')}. Try \`help\`.`);
   }
   const text = line.trim();
-  const [first = 'help'] = text.split(/\s+/, 1);
+  // A bare `/coursera` asks what there is.
+  const first = text.split(/\s+/, 1)[0] || 'help';
   const command = findCommand(first.toLowerCase());
   if (!command) throw new UsageError(`There is no command "${clip(first, 30)}". Try \`help\` for the list.`);
   const args = new Args(command.usage, text.slice(first.length));

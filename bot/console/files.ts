@@ -103,7 +103,7 @@ export const exportFile = defineCommand<{ kind: ExportKind }>({
   summary: 'a CSV of the queue, the license holders or the whole audit log, sent to you',
   example: 'export queue',
   parse(args) {
-    const kind = args.choice('export', EXPORT_KINDS);
+    const kind = args.choice('kind of export', EXPORT_KINDS);
     args.end();
     return { kind };
   },

@@ -57,6 +57,21 @@ export function jobReply(report: JobReport, timeZone: string): Reply {
   return reply(title, sections, { tone: would ? 'preview' : 'done', data: report });
 }
 
+/** Whether running the job for real would change anything (activity sync: always, it also syncs the Coursera program). */
+function hasWork(report: JobReport): boolean {
+  switch (report.job) {
+    case 'turnover':
+      return report.outcome === 'done' && (report.invited.length > 0 || report.leftoverSeatsFreed.length > 0);
+    case 'inactivity':
+      return report.warned.length + report.revoked.length > 0;
+    case 'year-end':
+      return report.expired.length > 0;
+    case 'activity-sync':
+    case 'delivery':
+      return true;
+  }
+}
+
 /** An activity import's counts (a report file, or the Coursera API's). */
 export function importSections(report: ImportReport): Section[] {
   const sections = [
@@ -80,6 +95,11 @@ function jobCommand(name: JobName, command: string, summary: string): CommandDef
   };
   // Delivering notices changes no one's license: it runs without asking.
   const changesLicenses = !job.needsChannels;
+  /** The preview: a dry run, with nothing to confirm when it found nothing to do. */
+  const preview = async (ctx: ConsoleContext) => {
+    const shown = await run(ctx, true);
+    return hasWork(shown.data as JobReport) ? shown : { ...shown, tone: 'info' as const, title: `Nothing to do: ${shown.title}` };
+  };
   return defineCommand<{ preview: boolean }>({
     name: command,
     usage: `${command} [preview]`,
@@ -90,7 +110,7 @@ function jobCommand(name: JobName, command: string, summary: string): CommandDef
       args.end();
       return { preview };
     },
-    ...(changesLicenses ? { preview: async (ctx: ConsoleContext, { preview }: { preview: boolean }) => (preview ? undefined : run(ctx, true)) } : {}),
+    ...(changesLicenses ? { preview: async (ctx: ConsoleContext, input: { preview: boolean }) => (input.preview ? undefined : preview(ctx)) } : {}),
     run: (ctx, { preview }) => run(ctx, preview),
   });
 }

@@ -5,7 +5,7 @@ import { DomainError } from '../../services/errors.js';
 import { retryNotice, TROUBLED_STATUSES, troubledNotices } from '../../services/notifications/outbox.js';
 import { formatDateTime } from '../../services/policy.js';
 import { loadSettings } from '../../services/settings.js';
-import { defineCommand } from './command.js';
+import { defineCommand, UsageError } from './command.js';
 import { fields, list, note, reply, text } from './reply.js';
 
 const SUMMARY_SHOWN = 5;
@@ -60,7 +60,7 @@ export const retry = defineCommand<{ id: string }>({
   example: 'retry invitation:6650c0ffee0000000000abcd:3',
   parse(args) {
     const id = args.word();
-    if (!id) throw new DomainError('invalid-input', 'Which notice? Give its id, as `notices failed` lists it.');
+    if (!id) throw new UsageError('Which notice? Give its id, as `notices failed` lists it.', 'retry <notice id>');
     args.end();
     return { id };
   },

@@ -98,6 +98,8 @@ interface Change {
   done: string;
   /** Whether the command needs a reason (admin actions do; acting for the person may give one). */
   reasonRequired: boolean;
+  /** Whether the learner is told (services/notices.ts queues a notice for the change). */
+  notifies: boolean;
   consequence: string;
   perform(ctx: ConsoleContext, person: Person, reason: string | undefined): Promise<Outcome>;
 }
@@ -108,6 +110,7 @@ const CHANGES: Record<'invite' | 'revoke' | 'restore' | 'pause' | 'ready' | 'rel
     verb: 'Invite',
     done: 'invited',
     reasonRequired: true,
+    notifies: true,
     consequence: 'They get a license now, outside the queue, and an invitation.',
     perform: (ctx, person, reason) => ctx.licensing.adminInvite(person.email, ctx.actor, reason ?? ''),
   },
@@ -116,6 +119,7 @@ const CHANGES: Record<'invite' | 'revoke' | 'restore' | 'pause' | 'ready' | 'rel
     verb: 'Revoke the license of',
     done: 'revoked',
     reasonRequired: true,
+    notifies: true,
     consequence: 'Their license (or place) ends now, they may not apply again this year, and they are told.',
     perform: (ctx, person, reason) => ctx.licensing.adminRevoke(person._id, ctx.actor, reason ?? ''),
   },
@@ -124,6 +128,7 @@ const CHANGES: Record<'invite' | 'revoke' | 'restore' | 'pause' | 'ready' | 'rel
     verb: 'Restore the license of',
     done: 'restored',
     reasonRequired: true,
+    notifies: true,
     consequence: 'The revocation is undone: they get a license again and an invitation.',
     perform: (ctx, person, reason) => ctx.licensing.adminRestore(person._id, ctx.actor, reason ?? ''),
   },
@@ -132,6 +137,7 @@ const CHANGES: Record<'invite' | 'revoke' | 'restore' | 'pause' | 'ready' | 'rel
     verb: 'Pause',
     done: 'paused',
     reasonRequired: false,
+    notifies: false,
     consequence: 'A license holder gives the seat back and keeps the right to be re-invited; someone waiting keeps their place but is skipped.',
     perform: (ctx, person, reason) => ctx.licensing.pause(person._id, ctx.actor, reason),
   },
@@ -140,6 +146,7 @@ const CHANGES: Record<'invite' | 'revoke' | 'restore' | 'pause' | 'ready' | 'rel
     verb: 'Mark as ready',
     done: 'marked as ready',
     reasonRequired: false,
+    notifies: false,
     consequence: 'They go back in line (after a pause, to be re-invited at the next turnover).',
     perform: (ctx, person, reason) => ctx.licensing.ready(person._id, ctx.actor, reason),
   },
@@ -148,6 +155,7 @@ const CHANGES: Record<'invite' | 'revoke' | 'restore' | 'pause' | 'ready' | 'rel
     verb: 'Release the license of',
     done: 'released',
     reasonRequired: false,
+    notifies: false,
     consequence: 'The license, or the right to be re-invited, is given up for good; the seat goes to the queue.',
     perform: (ctx, person, reason) => ctx.licensing.release(person._id, ctx.actor, reason),
   },
@@ -194,7 +202,7 @@ function changeCommand(name: keyof typeof CHANGES) {
       const person = await personFor(ctx, change, email);
       const outcome = await change.perform(ctx, person, reason);
       if (!outcome.changed) return reply(`Nothing to do: ${email} is already ${STATE_WORDS[outcome.person.state]}.`);
-      await ctx.noticesWaiting();
+      if (change.notifies) await ctx.noticesWaiting();
       const seat = isSeatHolder(outcome.person.state) ? ' They hold a license.' : '';
       return reply(`${email} ${change.done}.`, [text(`Now ${STATE_WORDS[outcome.person.state]}.${seat}`)], {
         tone: 'done',

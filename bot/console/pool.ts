@@ -10,6 +10,8 @@ import { defineCommand, UsageError, type ConsoleContext } from './command.js';
 import { fields, list, note, reply, text } from './reply.js';
 
 const QUEUE_SHOWN = 10;
+
+const counted = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const QUEUE_MOST = 50;
 const MAX_CAPACITY = 100_000;
 
@@ -58,7 +60,7 @@ export const stats = defineCommand<void>({
         ['Paused', `${states.paused + states.paused_ready} (${states.paused_ready} ready to come back)`],
         ['Waiting', `${inLine} in line, ${states.on_hold} more on hold`],
         [`Turnover ${window.month}`, turnover],
-        ['Inactivity due now', `${due.warned.length} warnings, ${due.revoked.length} revocations`],
+        ['Inactivity due now', `${counted(due.warned.length, 'warning')}, ${counted(due.revoked.length, 'revocation')}`],
         ['Notices', `${notices.pending} pending, ${notices.sent} sent`],
         ['Notices in trouble', `${notices.undeliverable} undeliverable, ${notices.failed} failed, ${notices.uncertain} uncertain`],
       ]),
