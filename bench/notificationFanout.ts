@@ -9,8 +9,8 @@
 //
 // "ratio" is delivered per second over the 50/s limit. The limiter adds a 50 ms guard to
 // every window (services/notifications/rateLimit.ts), so ≈ 0.95 is the best it can do;
-// well below 0.90 the worker is not keeping the limiter busy (time spent in the database
-// per notice: the local FerretDB's updates slow down as its collections grow).
+// well below 0.90 the worker is not keeping the limiter busy (services/notifications/README.md,
+// Performance, says where the time went last).
 // Every notice must arrive exactly once and nothing may be refused for the rate: the
 // process exits 1 otherwise, or when the ratio falls short, so it can gate a change.
 import { parseArgs } from 'node:util';

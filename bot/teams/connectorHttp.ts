@@ -1,7 +1,8 @@
 // Every request the bot makes to the Bot Connector goes out through this client: it waits
 // for room under Teams' published rate limits (per conversation, and per app per tenant),
-// says when it is about to leave, and gives up on an answer that does not come. Given to the adapter as its `httpClient`,
-// so replies, roster lookups, notices and the SDK's own retries are all counted.
+// says when it is about to leave, tells the limiter when the answer came (a late answer may
+// mean a late arrival), and gives up on an answer that does not come. Given to the adapter
+// as its `httpClient`, so replies, roster lookups, notices and the SDK's own retries are all counted.
 import { toHttpHeadersLike, type CompatResponse, type RequestPolicy, type WebResourceLike } from '@azure/core-http-compat';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -60,16 +61,21 @@ export function connectorHttpClient(options: ConnectorHttpOptions): RequestPolic
     async sendRequest(request: WebResourceLike): Promise<CompatResponse> {
       const dispatching = beforeDispatch.getStore();
       const slot = limitsFor(request.url, limits);
-      await (dispatching ? options.limiter.acquireThen(slot, dispatching) : options.limiter.acquire(slot));
+      const start = await (dispatching ? options.limiter.acquireThen(slot, dispatching) : options.limiter.acquire(slot));
       let response: Response;
       let bodyAsText: string;
       try {
-        response = await fetch(request.url, {
-          method: request.method,
-          headers: request.headers.rawHeaders(),
-          ...(typeof request.body === 'string' ? { body: request.body } : {}),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        try {
+          response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers.rawHeaders(),
+            ...(typeof request.body === 'string' ? { body: request.body } : {}),
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+        } finally {
+          // By now the Bot Connector has counted it, however late it got there.
+          options.limiter.answered(start);
+        }
         bodyAsText = await response.text();
       } catch (error) {
         throw networkError(error, timeoutMs);

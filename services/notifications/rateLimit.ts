@@ -35,10 +35,18 @@ export function shareOf(windows: readonly RateWindow[], instances: number): Rate
 
 const SWEEP_EVERY = 10_000;
 
+/** A request the limiter counted: under which limits, and from when. */
+export interface Start {
+  readonly limits: readonly RateLimit[];
+  readonly at: number;
+}
+
 /** A sliding log of request start times per key, shared by everything that calls one platform. */
 export class RateLimiter {
   private readonly starts = new Map<string, number[]>();
   private readonly longest = new Map<string, number>();
+  /** The quickest round trip seen, by the first key of the limits (the platform's). */
+  private readonly quickest = new Map<string, number>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly guardMs: number;
@@ -51,29 +59,73 @@ export class RateLimiter {
   }
 
   /** Waits until a request may start under every limit given, and counts it. */
-  async acquire(limits: readonly RateLimit[]): Promise<void> {
-    for (;;) {
-      const wait = this.reserve(limits);
-      if (wait === 0) return;
-      await this.sleep(wait);
-    }
+  async acquire(limits: readonly RateLimit[]): Promise<Start> {
+    return { limits, at: await this.take(limits) };
   }
 
   /**
    * Like `acquire`, with `prepare` run between the wait and the request (recording the
-   * send, say). Half the guard absorbs a request starting that much after its slot (the
-   * other half is for the way there); one that `prepare` held up longer waits for a fresh slot.
+   * send, say). The request is counted when it leaves, after `prepare`, not when its slot
+   * came: the slot is given back (nothing went out under it) and the request counted again
+   * at once, or when there is room. So `prepare` takes nothing off the guard, and one that
+   * fails leaves no start behind.
    */
-  async acquireThen(limits: readonly RateLimit[], prepare: () => Promise<void>): Promise<void> {
-    await this.acquire(limits);
-    const slot = this.now();
-    await prepare();
-    if (this.now() - slot > this.guardMs / 2) await this.acquire(limits);
+  async acquireThen(limits: readonly RateLimit[], prepare: () => Promise<void>): Promise<Start> {
+    const slot = await this.take(limits);
+    try {
+      await prepare();
+    } finally {
+      this.release(limits, slot);
+    }
+    return { limits, at: await this.take(limits) };
   }
 
-  /** Counts the request and answers 0 when it fits now; otherwise how long until it might. */
-  private reserve(limits: readonly RateLimit[]): number {
+  /**
+   * The answer to a counted request has come (or it failed). The platform counted the
+   * request when it arrived, which can be later than the guard allows for when something
+   * held it up on the way: a pause in this process before it got out (a garbage collection),
+   * a slow network. Its answer then comes late too. A round trip longer than the quickest
+   * seen for the platform by more than half the guard moves the request's start that much
+   * later (the other half is for the quickest being a little slower than the fastest way).
+   */
+  answered(start: Start): void {
+    const platform = start.limits[0]?.key;
+    if (platform === undefined) return;
     const now = this.now();
+    const quickest = Math.min(now - start.at, this.quickest.get(platform) ?? Infinity);
+    this.quickest.set(platform, quickest);
+    const late = now - quickest - this.guardMs / 2;
+    if (late <= start.at) return;
+    this.release(start.limits, start.at);
+    this.count(start.limits, late);
+  }
+
+  /** Waits for room under every limit, counts the request, and answers the start it counted. */
+  private async take(limits: readonly RateLimit[]): Promise<number> {
+    for (;;) {
+      const now = this.now();
+      const wait = this.reserve(limits, now);
+      if (wait === 0) return now;
+      await this.sleep(wait);
+    }
+  }
+
+  /** Forgets a start counted at `start` under `limits`: its request never went out, or is counted anew. */
+  private release(limits: readonly RateLimit[], start: number): void {
+    for (const { key } of limits) {
+      const starts = this.starts.get(key);
+      const at = starts?.lastIndexOf(start) ?? -1;
+      if (at < 0) continue; // already out of the log
+      starts!.splice(at, 1);
+      if (starts!.length === 0) {
+        this.starts.delete(key);
+        this.longest.delete(key);
+      }
+    }
+  }
+
+  /** Counts the request and answers 0 when it fits at `now`; otherwise how long until it might. */
+  private reserve(limits: readonly RateLimit[], now: number): number {
     let wait = 0;
     for (const { key, windows } of limits) {
       const starts = this.starts.get(key) ?? [];
@@ -84,18 +136,24 @@ export class RateLimiter {
       }
     }
     if (wait > 0) return Math.ceil(wait);
+    this.count(limits, now);
+    if (++this.reservations % SWEEP_EVERY === 0) this.forgetIdle(now);
+    return 0;
+  }
 
+  /** Puts a start at `at` in the log of every key, in order. */
+  private count(limits: readonly RateLimit[], at: number): void {
     for (const { key, windows } of limits) {
       const span = Math.max(...windows.map((w) => w.perMs)) + this.guardMs;
       this.longest.set(key, Math.max(span, this.longest.get(key) ?? 0));
       const starts = this.starts.get(key) ?? [];
-      starts.push(now);
+      let place = starts.length;
+      while (place > 0 && starts[place - 1]! > at) place -= 1;
+      starts.splice(place, 0, at);
       const keep = Math.max(...windows.map((w) => w.count));
       if (starts.length > keep) starts.splice(0, starts.length - keep);
       this.starts.set(key, starts);
     }
-    if (++this.reservations % SWEEP_EVERY === 0) this.forgetIdle(now);
-    return 0;
   }
 
   /** Drops keys whose every start is older than their longest window (one per conversation adds up). */

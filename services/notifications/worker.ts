@@ -20,7 +20,7 @@ export interface DeliveryOptions {
   worker?: string;
   /** Notices in flight at once; the rate limiters, not this, keep within the platforms' limits. */
   concurrency?: number;
-  /** Notices read from the outbox per round. */
+  /** Notices read from the outbox at a time; the next batch is read while the last is delivered. */
   batchSize?: number;
   /** Sends per notice before it is marked failed. */
   maxAttempts?: number;
@@ -39,7 +39,7 @@ export interface DeliveryOptions {
 
 export const DELIVERY_DEFAULTS = {
   concurrency: 16,
-  batchSize: 500,
+  batchSize: 2_000,
   maxAttempts: 5,
   leaseMs: 3 * 60_000,
   backoffBaseMs: 2_000,
@@ -117,22 +117,93 @@ export async function deliverNotices(deps: DeliveryDeps, options: DeliveryOption
   const leftToOthers = new Set<string>();
   const writes = new WriteQueue();
   for (;;) {
-    const due = await dueNotices(deps.models, deps.clock.now(), config.batchSize, leftToOthers);
-    if (due.length === 0) break;
-    const recipients = await recipientsOf(deps.models, due);
-    // In an order of its own, so that two workers on one outbox rarely reach for the same notice.
-    await inParallel(shuffled(due, config.random), config.concurrency, async (notice) => {
-      const ctx: NoticeRun = { deps, writes, config, settings, notice, recipient: recipients.get(notice._id), report };
+    const outbox = new OutboxReader(deps.models, deps.clock, config, leftToOthers);
+    await inParallel(config.concurrency, () => outbox.next(), async ({ notice, recipient }) => {
+      const ctx: NoticeRun = { deps, writes, config, settings, notice, recipient, report };
       try {
         if (!(await deliverOne(ctx))) leftToOthers.add(notice._id);
       } catch (error) {
         // The database failing one notice is no reason to stop the others; it is tried next run.
         deps.log.error('notice.delivery_error', { notice: notice._id, error });
         leftToOthers.add(notice._id);
+      } finally {
+        outbox.done(notice._id);
       }
     });
+    if (outbox.failure) throw outbox.failure.error;
+    // Once everything read is done, the outbox is read again: a retry may have come due meanwhile.
+    if (outbox.read === 0) break;
   }
   return report;
+}
+
+interface Due {
+  notice: Notice;
+  recipient: Addressee | undefined;
+}
+
+/**
+ * The outbox, a batch at a time, the next batch read while the lanes still work through
+ * the last: on FerretDB reading a batch and its recipients scans the outbox, the people and
+ * their contacts (seconds on a large outbox), and lanes waiting for it leave rate-limit
+ * slots unused. A read leaves out what was read and is not done yet, and what is left to
+ * other workers; once one finds nothing, the lanes finish what is queued and stop.
+ */
+class OutboxReader {
+  /** Notices read so far. */
+  read = 0;
+  failure: { error: unknown } | undefined;
+  private readonly queue: Due[] = [];
+  /** Read and not yet done. */
+  private readonly open = new Set<string>();
+  private reading: Promise<void> | undefined;
+  private drained = false;
+
+  constructor(
+    private readonly models: Models,
+    private readonly clock: Clock,
+    private readonly config: Config,
+    private readonly leftToOthers: ReadonlySet<string>,
+  ) {}
+
+  /** The next notice to deliver; undefined when there is none (or reading failed). */
+  async next(): Promise<Due | undefined> {
+    for (;;) {
+      if (this.failure) return undefined;
+      if (!this.drained && !this.reading && this.queue.length <= this.config.batchSize / 2) {
+        this.reading = this.readBatch().finally(() => {
+          this.reading = undefined;
+        });
+      }
+      const due = this.queue.shift();
+      if (due) return due;
+      if (!this.reading) return undefined;
+      await this.reading;
+    }
+  }
+
+  done(noticeId: string): void {
+    this.open.delete(noticeId);
+  }
+
+  private async readBatch(): Promise<void> {
+    try {
+      const due = await dueNotices(this.models, this.clock.now(), this.config.batchSize, new Set([...this.open, ...this.leftToOthers]));
+      if (due.length === 0) {
+        this.drained = true;
+        return;
+      }
+      const recipients = await recipientsOf(this.models, due);
+      // In an order of its own, so that two workers on one outbox rarely reach for the same notice.
+      for (const notice of shuffled(due, this.config.random)) {
+        this.open.add(notice._id);
+        this.queue.push({ notice, recipient: recipients.get(notice._id) });
+      }
+      this.read += due.length;
+    } catch (error) {
+      this.failure = { error };
+    }
+  }
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -144,12 +215,12 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
-async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+/** `width` lanes, each taking the next item until there are none. */
+async function inParallel<T>(width: number, next: () => Promise<T | undefined>, work: (item: T) => Promise<void>): Promise<void> {
   const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
+    for (let item = await next(); item !== undefined; item = await next()) await work(item);
   };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  await Promise.all(Array.from({ length: width }, lane));
 }
 
 interface NoticeRun {

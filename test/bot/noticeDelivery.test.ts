@@ -180,6 +180,55 @@ describe('notice delivery', function () {
     expect(slack.messages()).to.have.length(0);
   });
 
+  describe('reading the outbox', function () {
+    it('reads the next batch while delivering the last, and no notice twice', async function () {
+      const learners = await seed({ teams: 30 });
+      const find = db().Notice.find.bind(db().Notice);
+      const deliveredAtReads: number[] = [];
+      const reads = sinon.stub(db().Notice, 'find').callsFake(((...args: Parameters<typeof find>) => {
+        deliveredAtReads.push(connector.activities().length);
+        return find(...args);
+      }) as never);
+      let report;
+      try {
+        report = await app.deliverNotices({ batchSize: 4 });
+      } finally {
+        reads.restore();
+      }
+      expect(report).to.include({ sent: 30, recovered: 0 });
+      expect(report.uncertain).to.deep.equal([]);
+      for (const learner of learners) expect(connector.activities(learner.conversationId), learner.email).to.have.length(1);
+      // The second batch was read before the first was out.
+      expect(deliveredAtReads[1]).to.be.below(4);
+      // Each notice claimed once: none was read again while this worker had it.
+      expect(await db().DeliveryAttempt.countDocuments({})).to.equal(30);
+    });
+
+    it('stops with the error when a read fails, after the notices in hand', async function () {
+      const learners = await seed({ teams: 12 });
+      const find = db().Person.find.bind(db().Person);
+      let reads = 0;
+      const failing = sinon.stub(db().Person, 'find').callsFake(((...args: Parameters<typeof find>) => {
+        reads += 1;
+        return reads === 2 ? { lean: () => Promise.reject(new Error('SQLITE_BUSY')) } : find(...args);
+      }) as never);
+      let failed: Error | undefined;
+      try {
+        await app.deliverNotices({ batchSize: 4 });
+      } catch (error) {
+        failed = error as Error;
+      } finally {
+        failing.restore();
+      }
+      expect(failed?.message).to.equal('SQLITE_BUSY');
+      // The first batch, the oldest four, went out; the rest wait for the next run.
+      const reached = learners.filter((l) => connector.activities(l.conversationId).length === 1);
+      expect(reached.map((l) => l.noticeId)).to.deep.equal(learners.slice(0, 4).map((l) => l.noticeId));
+      expect(await app.deliverNotices()).to.include({ sent: 8 });
+      for (const learner of learners) expect(connector.activities(learner.conversationId), learner.email).to.have.length(1);
+    });
+  });
+
   describe('a send whose answer never came', function () {
     it('Slack: looks in the DM before trying again, and finds the message that arrived late', async function () {
       const [learner] = await seed({ teams: 0, slackOnly: 1 });

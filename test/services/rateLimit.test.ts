@@ -230,6 +230,133 @@ describe('the rate limiter', () => {
     expect(await time.start(quiet)).to.equal(60_000 + GUARD);
   });
 
+  describe('with something to do between the wait and the request (acquireThen)', () => {
+    const APP = [{ key: 'app', windows: [{ count: 2, perMs: 1_000 }] }];
+
+    it('counts the request when it leaves, after what came between, not when its slot came', async () => {
+      const time = fakeTime();
+      await time.limiter.acquireThen(APP, async () => time.advance(30));
+      expect(time.now()).to.equal(30);
+      // One start counted, at 30, not two.
+      expect(await time.start(APP)).to.equal(30);
+      expect(await time.start(APP)).to.equal(30 + 1_000 + GUARD);
+    });
+
+    it('waits for room again when what came between took so long that the room is gone', async () => {
+      const time = fakeTime();
+      const one = [
+        { key: 'app', windows: [{ count: 1, perMs: 1_000 }] },
+        { key: 'teams:a:1', windows: CONVERSATION },
+      ];
+      await time.start(one);
+      await time.limiter.acquireThen(one, async () => time.advance(100));
+      // Its slot came at 1,050; it left at 1,150, and was counted then under both keys.
+      expect(time.now()).to.equal(1_000 + GUARD + 100);
+      expect(await time.start(one)).to.equal(2 * (1_000 + GUARD) + 100);
+    });
+
+    it('gives back the slot when what comes between fails: the request never leaves', async () => {
+      const time = fakeTime();
+      const failed = await time.limiter.acquireThen(APP, () => Promise.reject(new Error('another worker sent it first'))).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(failed?.message).to.equal('another worker sent it first');
+      expect([await time.start(APP), await time.start(APP)]).to.deep.equal([0, 0]);
+      expect(await time.start(APP)).to.equal(1_000 + GUARD);
+    });
+
+    it('never lets more leave than a window allows, with callers held up or failing at random', async () => {
+      const timers = virtualTimers();
+      const limiter = new RateLimiter({ now: timers.now, sleep: timers.sleep, guardMs: GUARD });
+      const random = seeded(42);
+      const windows = new Map<string, readonly RateWindow[]>([
+        ['app', [{ count: 5, perMs: 1_000 }]],
+        ['teams:a:1', CONVERSATION],
+      ]);
+      const limits = [...windows].map(([key, w]) => ({ key, windows: w }));
+      const left: Started[] = [];
+      let failures = 0;
+      const callers = Array.from({ length: 12 }, async () => {
+        for (let i = 0; i < 10; i += 1) {
+          const heldUp = Math.floor(random() * 3 * GUARD);
+          const fails = random() < 0.2;
+          try {
+            await limiter.acquireThen(limits, async () => {
+              await timers.sleep(heldUp);
+              if (fails) throw new Error('taken');
+            });
+          } catch {
+            failures += 1;
+            continue;
+          }
+          left.push({ keys: [...windows.keys()], requestedAt: 0, startedAt: timers.now() });
+        }
+      });
+      await timers.run();
+      await Promise.all(callers);
+      expect(failures).to.be.greaterThan(0);
+      expect(left).to.have.length(120 - failures);
+      // The whole guard is left for the way there.
+      expect(overruns([...left].sort((a, b) => a.startedAt - b.startedAt), windows, GUARD)).to.deep.equal([]);
+    });
+  });
+
+  describe('told when the answer came (answered)', () => {
+    const APP = [{ key: 'app', windows: [{ count: 1, perMs: 1_000 }] }];
+
+    it('leaves a request counted from when it left when its answer came about as quickly as any', async () => {
+      const time = fakeTime();
+      const first = await time.limiter.acquire(APP);
+      time.advance(2);
+      time.limiter.answered(first);
+      const second = await time.limiter.acquire(APP);
+      expect(second.at).to.equal(1_000 + GUARD);
+      time.advance(2 + GUARD / 2);
+      time.limiter.answered(second);
+      expect((await time.limiter.acquire(APP)).at).to.equal(2 * (1_000 + GUARD));
+    });
+
+    it('counts a request whose answer came late from as late as it may have arrived', async () => {
+      const time = fakeTime();
+      const first = await time.limiter.acquire(APP);
+      time.advance(2);
+      time.limiter.answered(first); // the quickest round trip: 2 ms
+      const second = await time.limiter.acquire(APP);
+      time.advance(100); // held up somewhere for 98 ms more
+      time.limiter.answered(second);
+      // Counted from 1,050 + 100 - 2 - 25 = 1,123.
+      expect((await time.limiter.acquire(APP)).at).to.equal(1_000 + GUARD + 100 - 2 - GUARD / 2 + 1_000 + GUARD);
+    });
+
+    it('keeps the limits where the platform counts, on arrival, however long some requests take to get there', async () => {
+      const timers = virtualTimers();
+      const limiter = new RateLimiter({ now: timers.now, sleep: timers.sleep, guardMs: GUARD });
+      const random = seeded(2027);
+      const windows = new Map<string, readonly RateWindow[]>([['app', [{ count: 5, perMs: 1_000 }]]]);
+      const limits = [{ key: 'app', windows: windows.get('app')! }];
+      const arrived: Started[] = [];
+      let heldUp = 0;
+      const callers = Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 40; i += 1) {
+          const start = await limiter.acquire(limits);
+          // 5 ms each way, up to 20 ms more on the way there, and now and then far more (a pause, a slow route).
+          const slow = random() < 0.15;
+          if (slow) heldUp += 1;
+          await timers.sleep(5 + Math.floor(random() * 20) + (slow ? 30 + Math.floor(random() * 300) : 0));
+          arrived.push({ keys: ['app'], requestedAt: 0, startedAt: timers.now() });
+          await timers.sleep(5);
+          limiter.answered(start);
+        }
+      });
+      await timers.run();
+      await Promise.all(callers);
+      expect(arrived).to.have.length(320);
+      expect(heldUp).to.be.greaterThan(20);
+      expect(overruns([...arrived].sort((a, b) => a.startedAt - b.startedAt), windows, 0)).to.deep.equal([]);
+    });
+  });
+
   describe('over a long random run', () => {
     const APP: readonly RateWindow[] = [{ count: 10, perMs: 1_000 }];
     const CHANNEL: readonly RateWindow[] = [
