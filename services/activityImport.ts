@@ -6,10 +6,10 @@
 // changes nothing more.
 import type { Readable } from 'node:stream';
 import { csvRows, type CsvColumns } from './csv.js';
-import type { Actor, Models, Person } from '../models/index.js';
+import type { Actor, Models } from '../models/index.js';
 import { DomainError } from './errors.js';
 import type { Licensing } from './licensing.js';
-import { normaliseEmail } from './people.js';
+import { findPeopleByEmail, normaliseEmail } from './people.js';
 import { isSeatHolder } from './policy.js';
 
 const REPORT_COLUMNS: CsvColumns<'email' | 'activity'> = {
@@ -102,7 +102,7 @@ export async function applyLatestActivity(
   const { dryRun } = report;
   if (latest.size === 0) return report;
 
-  const byEmail = await peopleByEmail(models, [...latest.keys()]);
+  const byEmail = await findPeopleByEmail(models, [...latest.keys()]);
   for (const [email, at] of latest) {
     const person = byEmail.get(email);
     if (!person) {
@@ -130,17 +130,6 @@ export async function applyLatestActivity(
     }
   }
   return report;
-}
-
-const LOOKUP_CHUNK = 1000;
-
-async function peopleByEmail(models: Models, emails: string[]): Promise<Map<string, Person>> {
-  const byEmail = new Map<string, Person>();
-  for (let start = 0; start < emails.length; start += LOOKUP_CHUNK) {
-    const chunk = emails.slice(start, start + LOOKUP_CHUNK);
-    for (const person of await models.Person.find({ email: { $in: chunk } }).lean<Person[]>()) byEmail.set(person.email, person);
-  }
-  return byEmail;
 }
 
 /** Reads the file into each address's latest activity, counting rows and problems on the way. */

@@ -42,6 +42,18 @@ export async function findPersonByEmail(models: Models, email: string): Promise<
   return models.Person.findOne({ email }).lean<Person>();
 }
 
+const LOOKUP_CHUNK = 1000;
+
+/** The people with these (normalised) addresses, by address, a few queries in all. */
+export async function findPeopleByEmail(models: Models, emails: string[]): Promise<Map<string, Person>> {
+  const byEmail = new Map<string, Person>();
+  for (let start = 0; start < emails.length; start += LOOKUP_CHUNK) {
+    const chunk = emails.slice(start, start + LOOKUP_CHUNK);
+    for (const person of await models.Person.find({ email: { $in: chunk } }).lean<Person[]>()) byEmail.set(person.email, person);
+  }
+  return byEmail;
+}
+
 export async function getPerson(models: Models, personId: Types.ObjectId | string): Promise<Person> {
   const person = await models.Person.findById(personId).lean<Person>();
   if (!person) throw new DomainError('not-found', 'No such person.', { personId: String(personId) });

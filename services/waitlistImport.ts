@@ -8,7 +8,7 @@ import { parseReportTime } from './activityImport.js';
 import { csvRows, type CsvColumns } from './csv.js';
 import { DomainError } from './errors.js';
 import type { Licensing } from './licensing.js';
-import { normaliseEmail } from './people.js';
+import { findPeopleByEmail, normaliseEmail } from './people.js';
 import { loadSettings } from './settings.js';
 
 const COLUMNS: CsvColumns<'email' | 'name' | 'appliedAt'> = {
@@ -85,9 +85,10 @@ export async function importWaitlist(
   // Earliest first; the same date keeps the file's order (the sort is stable).
   applications.sort((a, b) => a.appliedAt.getTime() - b.appliedAt.getTime());
 
+  const existing = await findPeopleByEmail(models, applications.map((a) => a.email));
   const seen = new Set<string>();
   for (const application of applications) {
-    const known = seen.has(application.email) || (await models.Person.exists({ email: application.email, state: { $ne: 'none' } })) !== null;
+    const known = seen.has(application.email) || (existing.get(application.email)?.state ?? 'none') !== 'none';
     seen.add(application.email);
     if (known) {
       report.alreadyKnown += 1;

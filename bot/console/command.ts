@@ -33,8 +33,10 @@ export interface ConsoleContext {
    * its link), in the terminal a path. `source` is what the admin typed, if anything.
    */
   openFile(source: string | undefined): Promise<SharedFile>;
-  /** Changes learners must hear about were recorded, or a notice put back in line: queue and deliver them soon. */
+  /** Changes learners must hear about were recorded: queue their notices and deliver them soon. */
   noticesWaiting(): Promise<void>;
+  /** Notices are already in the outbox (a job queued them, one was put back): deliver them soon. */
+  deliverSoon(): Promise<void>;
 }
 
 /** The command line was not understood; the message says how to write it. */

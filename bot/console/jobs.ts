@@ -90,7 +90,7 @@ function jobCommand(name: JobName, command: string, summary: string): CommandDef
   const run = async (ctx: ConsoleContext, dryRun: boolean) => {
     check(ctx);
     const report = await runJob(name, ctx, { dryRun });
-    if (!dryRun && 'noticesQueued' in report && report.noticesQueued > 0) await ctx.noticesWaiting();
+    if (!dryRun && 'noticesQueued' in report && report.noticesQueued > 0) await ctx.deliverSoon();
     return jobReply(report, (await loadSettings(ctx.models)).timeZone);
   };
   // Delivering notices changes no one's license: it runs without asking.

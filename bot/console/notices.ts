@@ -1,8 +1,8 @@
 // The outbox as admins see it: what is waiting, what did not arrive, and sending one again.
-import { NOTICE_STATUSES, type Notice, type NoticeStatus } from '../../models/index.js';
+import { NOTICE_STATUSES, type Notice } from '../../models/index.js';
 import { appendEvent } from '../../services/audit.js';
 import { DomainError } from '../../services/errors.js';
-import { retryNotice, TROUBLED_STATUSES, troubledNotices } from '../../services/notifications/outbox.js';
+import { noticeCounts, retryNotice, TROUBLED_STATUSES, troubledNotices } from '../../services/notifications/outbox.js';
 import { formatDateTime } from '../../services/policy.js';
 import { loadSettings } from '../../services/settings.js';
 import { defineCommand, UsageError } from './command.js';
@@ -29,10 +29,7 @@ export const notices = defineCommand<{ failedOnly: boolean }>({
   },
   async run(ctx, { failedOnly }) {
     const zone = (await loadSettings(ctx.models)).timeZone;
-    const counts = Object.fromEntries(NOTICE_STATUSES.map((status) => [status, 0])) as Record<NoticeStatus, number>;
-    for (const group of await ctx.models.Notice.aggregate<{ _id: NoticeStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])) {
-      counts[group._id] = group.n;
-    }
+    const counts = await noticeCounts(ctx.models);
     const troubled = await troubledNotices(ctx.models, failedOnly ? FAILED_SHOWN : SUMMARY_SHOWN);
     const emails = new Map(
       (await ctx.models.Person.find({ _id: { $in: troubled.map((n) => n.personId) } }, { email: 1 }).lean()).map((p) => [p._id.toString(), p.email]),
@@ -77,7 +74,7 @@ export const retry = defineCommand<{ id: string }>({
       to: 'pending',
       changes: { set: { status: 'pending' }, unset: [] },
     });
-    await ctx.noticesWaiting();
+    await ctx.deliverSoon();
     return reply(`Notice ${id} will be sent again.`, [text(`It was ${result.before.status}${result.before.lastError ? ` (${result.before.lastError})` : ''}.`)], { tone: 'done' });
   },
 });

@@ -1,6 +1,7 @@
 // Commands about the pool as a whole: how it stands, who is next, how many licenses there
 // are, and the policy settings.
-import { NOTICE_STATUSES, PERSON_STATES, type PersonState } from '../../models/index.js';
+import { PERSON_STATES, type PersonState } from '../../models/index.js';
+import { noticeCounts } from '../../services/notifications/outbox.js';
 import { runInactivity } from '../../jobs/inactivity.js';
 import { formatDate, formatDateTime, turnoverWindowOf } from '../../services/policy.js';
 import { headOfQueue, queueLength } from '../../services/queue.js';
@@ -15,10 +16,11 @@ const counted = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 const QUEUE_MOST = 50;
 const MAX_CAPACITY = 100_000;
 
-async function countBy<T extends string>(ctx: ConsoleContext, model: 'Person' | 'Notice', field: string, values: readonly T[]): Promise<Record<T, number>> {
-  const counts = Object.fromEntries(values.map((value) => [value, 0])) as Record<T, number>;
-  const groups = await ctx.models[model].aggregate<{ _id: T; n: number }>([{ $group: { _id: `$${field}`, n: { $sum: 1 } } }]);
-  for (const group of groups) if (group._id in counts) counts[group._id] = group.n;
+async function peopleByState(ctx: ConsoleContext): Promise<Record<PersonState, number>> {
+  const counts = Object.fromEntries(PERSON_STATES.map((state) => [state, 0])) as Record<PersonState, number>;
+  for (const group of await ctx.models.Person.aggregate<{ _id: PersonState; n: number }>([{ $group: { _id: '$state', n: { $sum: 1 } } }])) {
+    if (group._id in counts) counts[group._id] = group.n;
+  }
   return counts;
 }
 
@@ -33,8 +35,8 @@ export const stats = defineCommand<void>({
     const settings = await loadSettings(ctx.models);
     const zone = settings.timeZone;
     const [states, notices, taken, inLine, due] = await Promise.all([
-      countBy<PersonState>(ctx, 'Person', 'state', PERSON_STATES),
-      countBy(ctx, 'Notice', 'status', NOTICE_STATUSES),
+      peopleByState(ctx),
+      noticeCounts(ctx.models),
       seatsTaken(ctx.models),
       queueLength(ctx.models),
       runInactivity(ctx, { dryRun: true }),

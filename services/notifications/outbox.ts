@@ -4,6 +4,7 @@
 // same notice, only one sends it. Everything else is a plain update by the claim's holder.
 import {
   isDuplicateKeyError,
+  NOTICE_STATUSES,
   type AttemptOutcome,
   type DeliveryAttempt,
   type Models,
@@ -99,6 +100,15 @@ export async function settle(models: Models, noticeId: string, settlement: Settl
     models.Notice.updateOne({ _id: noticeId }, { $set: set, $unset: unset }),
     attempt ? models.DeliveryAttempt.updateOne({ _id: attemptId(noticeId, n) }, { $set: { ...record, finishedAt: now } }) : undefined,
   ]);
+}
+
+/** How many notices are in each status. */
+export async function noticeCounts(models: Models): Promise<Record<NoticeStatus, number>> {
+  const counts = Object.fromEntries(NOTICE_STATUSES.map((status) => [status, 0])) as Record<NoticeStatus, number>;
+  for (const group of await models.Notice.aggregate<{ _id: NoticeStatus; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])) {
+    if (group._id in counts) counts[group._id] = group.n;
+  }
+  return counts;
 }
 
 /** Notices an admin should look at: they did not arrive, or may not have. */

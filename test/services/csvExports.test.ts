@@ -3,20 +3,18 @@
 // writing and reading underneath (quoting, the spreadsheet formula guard, line numbers).
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { openDatabase, type Models, type Person } from '../../models/index.js';
+import type { Models, Person } from '../../models/index.js';
 import { importActivity } from '../../services/activityImport.js';
 import { ManualClock } from '../../services/clock.js';
 import { csvRows, csvText, unguarded, type CsvColumns } from '../../services/csv.js';
-import { DomainError } from '../../services/errors.js';
 import { exportCsv } from '../../services/exports.js';
 import { Licensing } from '../../services/licensing.js';
 import { headOfQueue } from '../../services/queue.js';
 import { loadSettings, updateSettings } from '../../services/settings.js';
 import { importWaitlist } from '../../services/waitlistImport.js';
-import { clearDatabase, testDatabaseUri, useTestDatabase } from '../support/database.js';
-import { admin, bringTo, self, snapshot } from '../support/licensing.js';
+import { clearDatabase, useTestDatabase } from '../support/database.js';
+import { admin, bringTo, refusal, self, snapshot } from '../support/licensing.js';
 
 const NOW = '2027-03-10T09:00:00Z';
 
@@ -31,16 +29,6 @@ async function line(models: Models): Promise<{ email: string; name?: string; app
   return head.map((p) => ({ email: p.email, ...(p.displayName ? { name: p.displayName } : {}), ...(p.appliedAt ? { appliedAt: p.appliedAt.toISOString() } : {}) }));
 }
 
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('CSV exports and imports', function () {
   const a = useTestDatabase();
   let b: Models;
@@ -48,15 +36,9 @@ describe('CSV exports and imports', function () {
   let licensingA: Licensing;
   let licensingB: Licensing;
 
-  before(async function () {
-    b = await openDatabase(testDatabaseUri(), `x_${randomBytes(6).toString('hex')}`);
-  });
-  after(async function () {
-    if (!b) return;
-    await b.connection.dropDatabase();
-    await b.connection.close();
-  });
+  const second = useTestDatabase();
   beforeEach(async function () {
+    b = second();
     await Promise.all([clearDatabase(a()), clearDatabase(b)]);
     clock.set(NOW);
     licensingA = new Licensing(a(), clock);

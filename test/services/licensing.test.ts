@@ -2,26 +2,15 @@ import { expect } from 'chai';
 import { Types } from 'mongoose';
 import { PERSON_STATES, type Person, type PersonState } from '../../models/index.js';
 import { personSubject } from '../../services/audit.js';
-import { DomainError } from '../../services/errors.js';
 import { Licensing, MOVES, NO_CHANGE, type Action } from '../../services/licensing.js';
 import { getPerson, getPersonByEmail } from '../../services/people.js';
 import { SEAT_HOLDER_STATES } from '../../services/policy.js';
 import { updateSettings } from '../../services/settings.js';
 import { ManualClock } from '../../services/clock.js';
 import { clearDatabase, useTestDatabase } from '../support/database.js';
-import { admin, bringTo, operations, self, snapshot, system } from '../support/licensing.js';
+import { admin, bringTo, operations, refusal, self, snapshot, system } from '../support/licensing.js';
 
 const NOW = '2027-06-15T10:00:00Z';
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal, but the request went through');
-}
 
 describe('licensing', () => {
   const db = useTestDatabase();

@@ -4,6 +4,7 @@ import type { Actor, Models, Person, PersonState } from '../../models/index.js';
 import type { Action, Licensing, Outcome } from '../../services/licensing.js';
 import { findOrCreatePerson, getPerson } from '../../services/people.js';
 import type { ManualClock } from '../../services/clock.js';
+import { DomainError } from '../../services/errors.js';
 
 export const system: Actor = { kind: 'system', id: 'test' };
 export const admin: Actor = { kind: 'admin', id: 'U_ADMIN' };
@@ -114,4 +115,15 @@ export async function snapshot(models: Models): Promise<unknown> {
     models.Settings.find().lean(),
   ]);
   return JSON.parse(JSON.stringify({ people, events, seats, tickets, settings }));
+}
+
+/** The refusal a request ended in; fails the test if it went through. */
+export async function refusal(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal, but the request went through');
 }
